@@ -1,0 +1,84 @@
+# postern: plain make, nothing configured by editing this file.
+VERSION	= 0.1.0
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANPREFIX ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WERROR	?=
+WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Wformat=2 -Wno-format-nonliteral $(WERROR)
+PKG_CONFIG ?= pkg-config
+SSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
+SSL_LIBS := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DPOSTERN_VERSION='"$(VERSION)"' \
+	  $(WARN) $(SSL_CFLAGS) $(CFLAGS) $(CPPFLAGS)
+LIBS	= $(SSL_LIBS) -lpthread
+
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	  -fno-sanitize-recover=undefined
+
+SRCS	:= $(sort $(wildcard src/*.c))
+LIBSRCS	:= $(filter-out src/main.c,$(SRCS))
+UNITSRCS := $(sort $(wildcard tests/unit/t_*.c))
+
+B	= build
+OBJS	= $(SRCS:src/%.c=$(B)/obj/%.o)
+LIBOBJS	= $(LIBSRCS:src/%.c=$(B)/obj/%.o)
+UNITS	= $(UNITSRCS:tests/unit/%.c=$(B)/%)
+
+all: $(B)/postern
+
+$(B)/obj/%.o: src/%.c src/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/postern: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(B)/t_%: tests/unit/t_%.c $(LIBOBJS) tests/unit/tap.h
+	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LIBS)
+
+units: $(UNITS)
+
+# The sanitizer build lives in its own tree so that both can coexist.
+asan:
+	$(MAKE) B=build/asan CFLAGS='$(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' \
+	    WERROR='$(WERROR)' all units
+
+# Everything CI runs: dependencies, both builds with warnings as errors,
+# unit tests and bats suites against both builds, one summary line.
+check: deps
+	$(MAKE) WERROR=-Werror all units
+	$(MAKE) WERROR=-Werror asan
+	tests/run-tests
+
+deps:
+	@tests/deps.sh
+
+demo: all
+	@tests/demo.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 755 $(B)/postern $(DESTDIR)$(BINDIR)/postern
+	install -m 644 man/postern.1 $(DESTDIR)$(MANPREFIX)/man1/postern.1
+	install -m 644 completions/postern.bash $(DESTDIR)$(BASHCOMPDIR)/postern
+	install -m 644 completions/_postern $(DESTDIR)$(ZSHCOMPDIR)/_postern
+	install -m 644 completions/postern.fish $(DESTDIR)$(FISHCOMPDIR)/postern.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/postern $(DESTDIR)$(MANPREFIX)/man1/postern.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/postern $(DESTDIR)$(ZSHCOMPDIR)/_postern \
+	    $(DESTDIR)$(FISHCOMPDIR)/postern.fish
+
+clean:
+	rm -rf build
+
+.PHONY: all units asan check deps demo install uninstall clean

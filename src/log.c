@@ -1,0 +1,95 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+#define LOG_LINE_MAX	1024	/* one traced header line, escaped */
+
+int log_verbosity;
+
+static void
+vlog(const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	int n;
+
+	/* One write per message, so that lines do not interleave. */
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return;
+	fprintf(stderr, "postern: %s\n", line);
+}
+
+void
+log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_verbosity < 0)
+		return;
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void
+log_trace(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_verbosity < level)
+		return;
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void
+log_headers(int level, const char *prefix, const char *s, size_t len)
+{
+	static const char authz[] = "proxy-authorization:";
+	char esc[LOG_LINE_MAX];
+	const char *end = s + len, *nl, *v;
+	size_t l;
+
+	if (log_verbosity < level)
+		return;
+	while (s < end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		l = nl ? (size_t)(nl - s) : (size_t)(end - s);
+		if (l > 0 && s[l - 1] == '\r')
+			l--;
+		if (l >= sizeof(authz) - 1 &&
+		    strncasecmp_ascii(s, authz, sizeof(authz) - 1) == 0) {
+			/* Keep the scheme: it tells what was sent, not what
+			 * the secret is. */
+			v = s + sizeof(authz) - 1;
+			while (v < s + l && *v == ' ')
+				v++;
+			l = (size_t)(v - s);
+			while (l < (size_t)(nl ? nl - s : end - s) &&
+			    s[l] != ' ' && s[l] != '\r')
+				l++;
+			escape_text(esc, sizeof(esc), s, l);
+			fprintf(stderr, "%s%s <redacted>\n", prefix, esc);
+		} else {
+			escape_text(esc, sizeof(esc), s, l);
+			fprintf(stderr, "%s%s\n", prefix, esc);
+		}
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+}

@@ -1,0 +1,24 @@
+#ifndef POSTERN_LOG_H
+#define POSTERN_LOG_H
+
+#include <stddef.h>
+
+/*
+ * Messages on stderr.  verbosity: -1 with -q, 0 by default, 1.. per -v.
+ * Errors always print; warnings unless -q; trace at -v and above.
+ */
+extern int log_verbosity;
+
+void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_trace(int level, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Trace a header block line by line behind a prefix ("> " or "< "), with
+ * the value of any Proxy-Authorization field replaced by "<redacted>"
+ * after its scheme, and unprintable bytes escaped.
+ */
+void	log_headers(int level, const char *prefix, const char *, size_t);
+
+#endif

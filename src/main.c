@@ -1,0 +1,320 @@
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/opensslv.h>
+
+#include "buf.h"
+#include "exitcodes.h"
+#include "http.h"
+#include "log.h"
+#include "proxyurl.h"
+#include "relay.h"
+#include "stream.h"
+#include "target.h"
+#include "tunnel.h"
+#include "util.h"
+
+#define HEADERS_MAX	64		/* -H options */
+#define TIMEOUT_DEFAULT_MS (30 * 1000)
+#define TIMEOUT_MAX_MS	(24 * 3600 * 1000)
+#define SHOW_MAX	80		/* bytes of a bad argument in a message */
+
+struct config {
+	const char	*proxy_args[HOPS_MAX];
+	size_t		 nproxy_args;
+	struct proxy	 hops[HOPS_MAX];
+	size_t		 nhops;
+	struct target	 target;
+	char		*headers[HEADERS_MAX];
+	size_t		 nheaders;
+	const char	*ua;
+	int64_t		 timeout_ms;
+	int		 half_close;
+	int		 family;
+};
+
+static const char usage_text[] =
+"usage: postern [options] HOST PORT\n"
+"       postern [options] HOST:PORT\n"
+"\n"
+"  -x, --proxy URL             proxy to CONNECT through: http://host[:port] or host:port\n"
+"  -H, --header 'NAME: VALUE'  extra header on the CONNECT request (repeatable)\n"
+"  -A, --user-agent STRING     User-Agent of the CONNECT request (default postern/VERSION)\n"
+"  -t, --connect-timeout SECS  bound on reaching the proxy and the CONNECT exchange (default 30)\n"
+"  -N, --half-close            pass the end of input on to the tunnel and keep reading\n"
+"  -4, --ipv4                  reach the proxy over IPv4 only\n"
+"  -6, --ipv6                  reach the proxy over IPv6 only\n"
+"  -v, --verbose               trace the exchange on stderr (repeat for more)\n"
+"  -q, --quiet                 print nothing but errors\n"
+"  -V, --version               print the version and the features built in\n"
+"  -h, --help                  print this help\n";
+
+static const struct option longopts[] = {
+	{ "proxy",		required_argument,	NULL, 'x' },
+	{ "header",		required_argument,	NULL, 'H' },
+	{ "user-agent",		required_argument,	NULL, 'A' },
+	{ "connect-timeout",	required_argument,	NULL, 't' },
+	{ "half-close",		no_argument,		NULL, 'N' },
+	{ "ipv4",		no_argument,		NULL, '4' },
+	{ "ipv6",		no_argument,		NULL, '6' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ NULL,			0,			NULL, 0 }
+};
+
+__attribute__((noreturn, format(printf, 1, 2)))
+static void
+usage_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s", msg);
+	fprintf(stderr, "Try 'postern --help' for more information.\n");
+	exit(EXIT_USAGE);
+}
+
+static const char *
+show(const char *s)
+{
+	static char out[SHOW_MAX * 4 + 8];
+
+	escape_text(out, sizeof(out), s, strlen(s));
+	return out;
+}
+
+/*
+ * ssh may start a ProxyCommand with fds closed; anything we open later must
+ * not land on 0, 1 or 2.
+ */
+static void
+sane_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+static void
+on_signal(int sig)
+{
+	relay_stdio_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+version(void)
+{
+	printf("postern %s\n", POSTERN_VERSION);
+	printf("proxies: http\n");
+	printf("relay: poll\n");
+	printf("built with %s\n", OPENSSL_VERSION_TEXT);
+}
+
+static void
+parse_target(struct config *c, int argc, char **argv)
+{
+	enum target_rc rc;
+	const char *host = argv[0], *port = argc == 2 ? argv[1] : NULL;
+
+	if (argc < 1)
+		usage_error("missing target: HOST PORT or HOST:PORT");
+	if (argc > 2)
+		usage_error("too many arguments: \"%s\"", show(argv[2]));
+	rc = target_parse(host, port, &c->target);
+	if (rc == TARGET_BAD_PORT)
+		usage_error("invalid port: \"%s\" (a number from 1 to 65535)",
+		    show(port ? port : strrchr(host, ':') + 1));
+	if (rc == TARGET_NO_PORT)
+		usage_error("missing port in \"%s\": use HOST PORT or HOST:PORT",
+		    show(host));
+	if (rc != TARGET_OK)
+		usage_error("invalid target host: \"%s\": %s", show(host),
+		    target_strerror(rc));
+}
+
+static void
+add_proxy(struct config *c, const char *url, const char *from)
+{
+	char shown[SHOW_MAX * 4 + 8];
+	struct proxy *p = &c->hops[c->nhops];
+	enum target_rc detail;
+	enum purl_rc rc;
+
+	rc = proxyurl_parse(url, p, &detail);
+	if (rc != PURL_OK) {
+		proxyurl_redact(url, shown, sizeof(shown));
+		if (rc == PURL_BAD_HOST && detail != TARGET_OK)
+			usage_error("invalid proxy URL \"%s\"%s: %s", shown, from,
+			    target_strerror(detail));
+		usage_error("invalid proxy URL \"%s\"%s: %s", shown, from,
+		    proxyurl_strerror(rc));
+	}
+	if (p->tls)
+		usage_error("proxy \"%s\"%s: https proxies are not supported by "
+		    "this build", p->name, from);
+	c->nhops++;
+}
+
+static const char *
+env_get(const char *name)
+{
+	return getenv(name);
+}
+
+static void
+choose_proxies(struct config *c)
+{
+	const char *url, *var, *np;
+	char from[64];
+	size_t i;
+
+	for (i = 0; i < c->nproxy_args; i++)
+		add_proxy(c, c->proxy_args[i], "");
+	if (c->nhops > 0)
+		return;
+	url = proxy_from_env(env_get, &var);
+	np = getenv("no_proxy");
+	if (np == NULL || *np == '\0')
+		np = getenv("NO_PROXY");
+	if (np != NULL && noproxy_match(np, c->target.host)) {
+		log_trace(1, "no_proxy matches %s: connecting directly",
+		    c->target.host);
+		return;
+	}
+	if (url == NULL)
+		usage_error("no proxy configured: use -x or set https_proxy or "
+		    "http_proxy");
+	snprintf(from, sizeof(from), " (from %s)", var);
+	add_proxy(c, url, from);
+}
+
+static void
+parse_options(struct config *c, int argc, char **argv)
+{
+	int ch, v = 0, q = 0, four = 0, six = 0;
+
+	c->timeout_ms = TIMEOUT_DEFAULT_MS;
+	c->ua = "postern/" POSTERN_VERSION;
+	while ((ch = getopt_long(argc, argv, "x:H:A:t:N46vqVh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'x':
+			if (c->nproxy_args == HOPS_MAX)
+				usage_error("too many proxies (at most %d)",
+				    HOPS_MAX);
+			c->proxy_args[c->nproxy_args++] = optarg;
+			break;
+		case 'H':
+			if (c->nheaders == HEADERS_MAX)
+				usage_error("too many -H headers (at most %d)",
+				    HEADERS_MAX);
+			if (!http_header_valid(optarg))
+				usage_error("invalid header \"%s\": use 'Name: "
+				    "value' without CR or LF", show(optarg));
+			c->headers[c->nheaders++] = optarg;
+			break;
+		case 'A':
+			if (has_crlfnul(optarg, strlen(optarg)))
+				usage_error("invalid user agent \"%s\": CR or LF",
+				    show(optarg));
+			c->ua = *optarg ? optarg : NULL;
+			break;
+		case 't':
+			if (parse_seconds(optarg, TIMEOUT_MAX_MS,
+			    &c->timeout_ms) == -1)
+				usage_error("invalid timeout: \"%s\" (seconds, "
+				    "more than 0)", show(optarg));
+			break;
+		case 'N':
+			c->half_close = 1;
+			break;
+		case '4':
+			four = 1;
+			break;
+		case '6':
+			six = 1;
+			break;
+		case 'v':
+			v++;
+			break;
+		case 'q':
+			q = 1;
+			break;
+		case 'V':
+			version();
+			exit(EXIT_OK);
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(EXIT_OK);
+		default:
+			fprintf(stderr, "Try 'postern --help' for more "
+			    "information.\n");
+			exit(EXIT_USAGE);
+		}
+	}
+	if (four && six)
+		usage_error("-4 and -6 cannot be used together");
+	if (v && q)
+		usage_error("-v and -q cannot be used together");
+	c->family = four ? AF_INET : six ? AF_INET6 : AF_UNSPEC;
+	log_verbosity = q ? -1 : v;
+	parse_target(c, argc - optind, argv + optind);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct config c;
+	struct tunnel_cfg tc;
+	struct stream s;
+	struct buf left;
+	int rc;
+
+	sane_fds();
+	signal(SIGPIPE, SIG_IGN);
+	parse_options(&c, argc, argv);
+	choose_proxies(&c);
+
+	memset(&tc, 0, sizeof(tc));
+	tc.hops = c.hops;
+	tc.nhops = c.nhops;
+	tc.target = c.target;
+	tc.ua = c.ua;
+	tc.headers = c.headers;
+	tc.nheaders = c.nheaders;
+	tc.family = c.family;
+	tc.timeout_ms = c.timeout_ms;
+	buf_init(&left, HTTP_HEADER_MAX);
+	rc = tunnel_open(&tc, &s, &left);
+	if (rc != EXIT_OK)
+		return rc;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	relay_stdio_nonblock();
+	atexit(relay_stdio_restore);
+	rc = relay_run(&s, left.data, left.len, c.half_close);
+	buf_free(&left);
+	stream_close(&s);
+	return rc;
+}

@@ -1,0 +1,28 @@
+#ifndef POSTERN_NET_H
+#define POSTERN_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum net_rc {
+	NET_OK = 0,
+	NET_RESOLVE,	/* the name did not resolve */
+	NET_CONNECT,	/* every address refused or failed */
+	NET_TIMEOUT,
+	NET_SYSTEM,	/* socket(), pipe() or the like failed */
+};
+
+/*
+ * Resolve host and connect to port before deadline (now_ms() clock),
+ * racing IPv6 and IPv4 addresses as RFC 8305 describes.  family is
+ * AF_UNSPEC, AF_INET or AF_INET6.  On success *fd is a connected,
+ * non-blocking socket with TCP_NODELAY and SO_KEEPALIVE.  On failure err
+ * says why in words ("Connection refused").
+ */
+enum net_rc	net_connect(const char *host, unsigned port, int family,
+		    int64_t deadline, int *fd, char *err, size_t errlen);
+
+/* Wait for events on fd until deadline: 1 ready, 0 timeout, -1 error. */
+int		net_wait(int fd, short events, int64_t deadline);
+
+#endif

@@ -1,0 +1,21 @@
+#ifndef POSTERN_RELAY_H
+#define POSTERN_RELAY_H
+
+#include <stddef.h>
+
+#include "stream.h"
+
+/*
+ * Join stdin and stdout to the tunnel until the far side closes.  pre are
+ * bytes that arrived with the proxy's reply: they reach stdout first.
+ * half_close passes the end of stdin on (-N).  Returns EXIT_OK or EXIT_IO
+ * (after printing why).
+ */
+int	relay_run(struct stream *, const char *pre, size_t prelen,
+	    int half_close);
+
+/* stdin and stdout become non-blocking; their flags come back at exit. */
+void	relay_stdio_nonblock(void);
+void	relay_stdio_restore(void);
+
+#endif

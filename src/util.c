@@ -1,0 +1,147 @@
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+int
+parse_uint(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		if (v > (max - (unsigned long)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v < min)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+parse_seconds(const char *s, int64_t max_ms, int64_t *ms)
+{
+	int64_t whole = 0, frac = 0, scale = 100;
+	const char *p = s;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (*p - '0');
+		if (whole > max_ms / 1000)
+			return -1;
+	}
+	if (p == s && *p != '.')
+		return -1;
+	if (*p == '.') {
+		p++;
+		if (*p == '\0')
+			return -1;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			frac += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p != '\0')
+		return -1;
+	whole = whole * 1000 + frac;
+	if (whole < 1 || whole > max_ms)
+		return -1;
+	*ms = whole;
+	return 0;
+}
+
+int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+escape_text(char *dst, size_t dstlen, const void *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = src;
+	char tmp[5];
+	size_t i, o = 0, n;
+
+	if (dstlen == 0)
+		return;
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		n = 0;
+		if (c == '\r' || c == '\n' || c == '\t' || c == '\\') {
+			tmp[n++] = '\\';
+			tmp[n++] = c == '\r' ? 'r' : c == '\n' ? 'n' :
+			    c == '\t' ? 't' : (char)c;
+		} else if (c < 0x20 || c > 0x7e) {
+			tmp[n++] = '\\';
+			tmp[n++] = 'x';
+			tmp[n++] = hex[c >> 4];
+			tmp[n++] = hex[c & 15];
+		} else
+			tmp[n++] = (char)c;
+		/* Keep room for "..." and the NUL. */
+		if (o + n + 4 > dstlen) {
+			if (dstlen >= 4) {
+				while (o + 4 > dstlen)
+					o--;
+				memcpy(dst + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		memcpy(dst + o, tmp, n);
+		o += n;
+	}
+	dst[o < dstlen ? o : dstlen - 1] = '\0';
+}
+
+int
+has_crlfnul(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0')
+			return 1;
+	return 0;
+}
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+int
+strncasecmp_ascii(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int d = lower((unsigned char)a[i]) - lower((unsigned char)b[i]);
+
+		if (d != 0 || a[i] == '\0')
+			return d;
+	}
+	return 0;
+}
+
+int
+strcasecmp_ascii(const char *a, const char *b)
+{
+	return strncasecmp_ascii(a, b, SIZE_MAX);
+}
