@@ -12,7 +12,9 @@
 
 #include <openssl/opensslv.h>
 
+#include "auth.h"
 #include "buf.h"
+#include "creds.h"
 #include "exitcodes.h"
 #include "http.h"
 #include "log.h"
@@ -20,6 +22,7 @@
 #include "relay.h"
 #include "stream.h"
 #include "target.h"
+#include "tls.h"
 #include "tunnel.h"
 #include "util.h"
 
@@ -40,13 +43,26 @@ struct config {
 	int64_t		 timeout_ms;
 	int		 half_close;
 	int		 family;
+	unsigned	 auth_allowed;
+	struct cred_opts creds;
+	struct tls_opts	 tls;
 };
 
 static const char usage_text[] =
 "usage: postern [options] HOST PORT\n"
 "       postern [options] HOST:PORT\n"
 "\n"
-"  -x, --proxy URL             proxy to CONNECT through: http://host[:port] or host:port\n"
+"  -x, --proxy URL             proxy to CONNECT through: http://[user[:pass]@]host[:port],\n"
+"                              https://..., or host:port; repeat to chain proxies\n"
+"  -U, --proxy-user USER[:PASS]  credentials for the (first) proxy\n"
+"      --netrc-file FILE       where to look up credentials (default $NETRC, ~/.netrc)\n"
+"      --no-netrc              do not read any netrc file\n"
+"      --auth LIST             allowed schemes: basic,digest,ntlm or any (default any)\n"
+"      --proxy-cacert FILE     trust anchors for an https proxy (default: system store)\n"
+"      --proxy-capath DIR      directory of trust anchors for an https proxy\n"
+"      --proxy-cert FILE       TLS client certificate for the proxy (PEM)\n"
+"      --proxy-key FILE        its private key (PEM; default: in the certificate file)\n"
+"      --proxy-insecure        do not verify the proxy's certificate (unsafe)\n"
 "  -H, --header 'NAME: VALUE'  extra header on the CONNECT request (repeatable)\n"
 "  -A, --user-agent STRING     User-Agent of the CONNECT request (default postern/VERSION)\n"
 "  -t, --connect-timeout SECS  bound on reaching the proxy and the CONNECT exchange (default 30)\n"
@@ -58,8 +74,28 @@ static const char usage_text[] =
 "  -V, --version               print the version and the features built in\n"
 "  -h, --help                  print this help\n";
 
+enum {
+	OPT_NETRC_FILE = 256,
+	OPT_NO_NETRC,
+	OPT_AUTH,
+	OPT_CACERT,
+	OPT_CAPATH,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_INSECURE,
+};
+
 static const struct option longopts[] = {
 	{ "proxy",		required_argument,	NULL, 'x' },
+	{ "proxy-user",		required_argument,	NULL, 'U' },
+	{ "netrc-file",		required_argument,	NULL, OPT_NETRC_FILE },
+	{ "no-netrc",		no_argument,		NULL, OPT_NO_NETRC },
+	{ "auth",		required_argument,	NULL, OPT_AUTH },
+	{ "proxy-cacert",	required_argument,	NULL, OPT_CACERT },
+	{ "proxy-capath",	required_argument,	NULL, OPT_CAPATH },
+	{ "proxy-cert",		required_argument,	NULL, OPT_CERT },
+	{ "proxy-key",		required_argument,	NULL, OPT_KEY },
+	{ "proxy-insecure",	no_argument,		NULL, OPT_INSECURE },
 	{ "header",		required_argument,	NULL, 'H' },
 	{ "user-agent",		required_argument,	NULL, 'A' },
 	{ "connect-timeout",	required_argument,	NULL, 't' },
@@ -124,7 +160,8 @@ static void
 version(void)
 {
 	printf("postern %s\n", POSTERN_VERSION);
-	printf("proxies: http\n");
+	printf("proxies: http https chains\n");
+	printf("auth: basic digest ntlm\n");
 	printf("relay: poll\n");
 	printf("built with %s\n", OPENSSL_VERSION_TEXT);
 }
@@ -168,9 +205,8 @@ add_proxy(struct config *c, const char *url, const char *from)
 		usage_error("invalid proxy URL \"%s\"%s: %s", shown, from,
 		    proxyurl_strerror(rc));
 	}
-	if (p->tls)
-		usage_error("proxy \"%s\"%s: https proxies are not supported by "
-		    "this build", p->name, from);
+	if (p->user != NULL)
+		creds_protect();
 	c->nhops++;
 }
 
@@ -211,10 +247,12 @@ static void
 parse_options(struct config *c, int argc, char **argv)
 {
 	int ch, v = 0, q = 0, four = 0, six = 0;
+	const char *p;
 
 	c->timeout_ms = TIMEOUT_DEFAULT_MS;
 	c->ua = "postern/" POSTERN_VERSION;
-	while ((ch = getopt_long(argc, argv, "x:H:A:t:N46vqVh", longopts,
+	c->auth_allowed = AUTH_BUILTIN;
+	while ((ch = getopt_long(argc, argv, "x:U:H:A:t:N46vqVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'x':
@@ -222,6 +260,46 @@ parse_options(struct config *c, int argc, char **argv)
 				usage_error("too many proxies (at most %d)",
 				    HOPS_MAX);
 			c->proxy_args[c->nproxy_args++] = optarg;
+			break;
+		case 'U':
+			/* Credentials must not split a header or reach a
+			 * terminal raw (RFC 7617 §2: no CTLs). */
+			for (p = optarg; *p != '\0'; p++)
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					usage_error("invalid -U: control "
+					    "character in the user or password");
+			c->creds.user_arg = optarg;
+			creds_protect();
+			break;
+		case OPT_NETRC_FILE:
+			c->creds.netrc_file = optarg;
+			break;
+		case OPT_NO_NETRC:
+			c->creds.no_netrc = 1;
+			break;
+		case OPT_AUTH:
+			if (auth_parse_list(optarg, &c->auth_allowed) == -1)
+				usage_error("invalid --auth \"%s\": use a comma "
+				    "list of basic, digest, ntlm, or any",
+				    show(optarg));
+			if ((c->auth_allowed & AUTH_BUILTIN) == 0)
+				usage_error("--auth \"%s\": no scheme that is "
+				    "built in", show(optarg));
+			break;
+		case OPT_CACERT:
+			c->tls.cafile = optarg;
+			break;
+		case OPT_CAPATH:
+			c->tls.capath = optarg;
+			break;
+		case OPT_CERT:
+			c->tls.cert = optarg;
+			break;
+		case OPT_KEY:
+			c->tls.key = optarg;
+			break;
+		case OPT_INSECURE:
+			c->tls.insecure = 1;
 			break;
 		case 'H':
 			if (c->nheaders == HEADERS_MAX)
@@ -275,6 +353,10 @@ parse_options(struct config *c, int argc, char **argv)
 		usage_error("-4 and -6 cannot be used together");
 	if (v && q)
 		usage_error("-v and -q cannot be used together");
+	if (c->creds.no_netrc && c->creds.netrc_file != NULL)
+		usage_error("--netrc-file and --no-netrc cannot be used together");
+	if (c->tls.key != NULL && c->tls.cert == NULL)
+		usage_error("--proxy-key needs --proxy-cert");
 	c->family = four ? AF_INET : six ? AF_INET6 : AF_UNSPEC;
 	log_verbosity = q ? -1 : v;
 	parse_target(c, argc - optind, argv + optind);
@@ -286,7 +368,6 @@ main(int argc, char **argv)
 	static struct config c;
 	struct tunnel_cfg tc;
 	struct stream s;
-	struct buf left;
 	int rc;
 
 	sane_fds();
@@ -303,8 +384,10 @@ main(int argc, char **argv)
 	tc.nheaders = c.nheaders;
 	tc.family = c.family;
 	tc.timeout_ms = c.timeout_ms;
-	buf_init(&left, HTTP_HEADER_MAX);
-	rc = tunnel_open(&tc, &s, &left);
+	tc.auth_allowed = c.auth_allowed;
+	tc.creds = &c.creds;
+	tc.tls = &c.tls;
+	rc = tunnel_open(&tc, &s);
 	if (rc != EXIT_OK)
 		return rc;
 
@@ -313,8 +396,7 @@ main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	relay_stdio_nonblock();
 	atexit(relay_stdio_restore);
-	rc = relay_run(&s, left.data, left.len, c.half_close);
-	buf_free(&left);
+	rc = relay_run(&s, c.half_close);
 	stream_close(&s);
 	return rc;
 }

@@ -76,18 +76,22 @@ fail(const char *what)
 	return EXIT_IO;
 }
 
+static int
+tls_fail(struct stream *s)
+{
+	log_error("TLS error in the tunnel: %s", stream_tls_error(s));
+	return EXIT_IO;
+}
+
 int
-relay_run(struct stream *net, const char *pre, size_t prelen, int half_close)
+relay_run(struct stream *net, int half_close)
 {
 	struct pollfd pfd[P_COUNT];
 	int in_open = 1, net_open = 1, shut = 0, n;
+	short wr, ww;
 	ssize_t r;
 
 	up.off = up.len = down.off = down.len = 0;
-	if (prelen > RELAY_BUF)
-		prelen = RELAY_BUF;	/* cannot happen: a reply read is smaller */
-	memcpy(down.data, pre, prelen);
-	down.len = prelen;
 
 	for (;;) {
 		if (!net_open && down.len == 0)
@@ -102,11 +106,13 @@ relay_run(struct stream *net, const char *pre, size_t prelen, int half_close)
 
 		pfd[P_STDIN].fd = in_open && room(&up) > 0 ? 0 : -1;
 		pfd[P_STDIN].events = POLLIN;
+		wr = net->want_r;
+		ww = net->want_w;
 		pfd[P_NET].events = 0;
 		if (net_open && room(&down) > 0)
-			pfd[P_NET].events |= net->ssl ? net->want : POLLIN;
+			pfd[P_NET].events |= net->want_r;
 		if (up.len > 0)
-			pfd[P_NET].events |= POLLOUT;
+			pfd[P_NET].events |= net->want_w;
 		pfd[P_NET].fd = pfd[P_NET].events ? net->fd : -1;
 		pfd[P_STDOUT].fd = down.len > 0 ? 1 : -1;
 		pfd[P_STDOUT].events = POLLOUT;
@@ -128,17 +134,19 @@ relay_run(struct stream *net, const char *pre, size_t prelen, int half_close)
 			} else if (errno != EAGAIN && errno != EINTR)
 				return fail("reading standard input");
 		}
-		if (up.len > 0 && (pfd[P_NET].revents & (POLLOUT | POLLERR |
+		/* With TLS a write may wait for POLLIN and a read for POLLOUT:
+		 * each is tried on the events it asked for. */
+		if (up.len > 0 && (pfd[P_NET].revents & (ww | POLLERR |
 		    POLLHUP))) {
 			r = stream_write(net, up.data + up.off, up.len);
 			if (r > 0)
 				consumed(&up, (size_t)r);
 			else if (r == -1 && errno != EAGAIN)
-				return fail("sending into the tunnel");
+				return net->tls_failed ? tls_fail(net) :
+				    fail("sending into the tunnel");
 		}
-		if (net_open && room(&down) > 0 &&
-		    ((pfd[P_NET].revents & (POLLIN | POLLERR | POLLHUP)) ||
-		    stream_pending(net) > 0)) {
+		if (net_open && room(&down) > 0 && ((pfd[P_NET].revents & (wr |
+		    POLLERR | POLLHUP)) || stream_pending(net) > 0)) {
 			r = stream_read(net, down.data + down.off + down.len,
 			    room(&down));
 			if (r > 0)
@@ -148,7 +156,8 @@ relay_run(struct stream *net, const char *pre, size_t prelen, int half_close)
 				    "side");
 				net_open = 0;
 			} else if (errno != EAGAIN)
-				return fail("reading from the tunnel");
+				return net->tls_failed ? tls_fail(net) :
+				    fail("reading from the tunnel");
 		}
 		if (pfd[P_STDOUT].fd != -1 && pfd[P_STDOUT].revents) {
 			r = write(1, down.data + down.off, down.len);

@@ -6,13 +6,12 @@
 #include "stream.h"
 
 /*
- * Join stdin and stdout to the tunnel until the far side closes.  pre are
- * bytes that arrived with the proxy's reply: they reach stdout first.
- * half_close passes the end of stdin on (-N).  Returns EXIT_OK or EXIT_IO
- * (after printing why).
+ * Join stdin and stdout to the tunnel until the far side closes.  Bytes
+ * given back to the stream (what came with the proxy's reply) reach
+ * stdout first.  half_close passes the end of stdin on (-N).  Returns
+ * EXIT_OK or EXIT_IO (after printing why).
  */
-int	relay_run(struct stream *, const char *pre, size_t prelen,
-	    int half_close);
+int	relay_run(struct stream *, int half_close);
 
 /* stdin and stdout become non-blocking; their flags come back at exit. */
 void	relay_stdio_nonblock(void);

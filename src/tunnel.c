@@ -1,12 +1,15 @@
-#include <sys/socket.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "auth.h"
 #include "exitcodes.h"
 #include "http.h"
 #include "log.h"
@@ -16,22 +19,40 @@
 
 #define READ_CHUNK	(16 * 1024)	/* one read of the reply */
 #define SHOW_MAX	100		/* bytes of a bad line in a message */
+#define ROUNDS_MAX	8		/* 407s in one handshake, all hops */
+#define AUTHZ_MAX	(32 * 1024)	/* a Proxy-Authorization value */
 
-enum tstate { T_CONNECT, T_SEND, T_READ_HEAD, T_DONE, T_FAILED };
+enum tstate { T_CONNECT, T_TLS, T_SEND, T_READ_HEAD, T_AUTH, T_READ_BODY,
+	T_DONE, T_FAILED };
 
-static const char *const tstate_names[] = { "CONNECT", "SEND", "READ_HEAD",
-	"DONE", "FAILED" };
+static const char *const tstate_names[] = { "CONNECT", "TLS", "SEND",
+	"READ_HEAD", "AUTH", "READ_BODY", "DONE", "FAILED" };
+
+/* What each proxy of the chain keeps across reconnects. */
+struct hopstate {
+	struct auth_state	 as;
+	struct cred		 cred;
+	int			 have_cred;
+	char			 where[256];	/* where credentials were sought */
+	struct buf		 authz;		/* next Proxy-Authorization */
+};
 
 struct tunnel {
 	const struct tunnel_cfg	*cfg;
 	enum tstate		 state;
 	size_t			 hop;		/* index of the hop we talk to */
-	const char		*name;		/* that hop's host:port */
-	char			 next[AUTHORITY_MAX];	/* what we ask for */
+	const char		*name;		/* its host:port */
+	char			 next[AUTHORITY_MAX];	/* what we ask it for */
+	char			 target[AUTHORITY_MAX];
 	int64_t			 deadline;
+	int			 rounds;
 	struct stream		*s;
 	struct buf		 req;
 	struct http_resp	 rp;
+	int			 have_rp;
+	char			 rest[READ_CHUNK];	/* read past a header */
+	size_t			 restlen;
+	struct hopstate		 hs[HOPS_MAX];
 	int			 rc;		/* exit class once T_FAILED */
 };
 
@@ -40,6 +61,13 @@ tunnel_enter(struct tunnel *t, enum tstate st)
 {
 	log_trace(2, "%s: %s -> %s", t->name, tstate_names[t->state],
 	    tstate_names[st]);
+	/* Leaving the reply states: the parsed reply is spent. */
+	if (t->have_rp && st != T_AUTH && st != T_READ_BODY) {
+		http_resp_free(&t->rp);
+		t->have_rp = 0;
+	}
+	if (st == T_CONNECT || st == T_FAILED)
+		stream_close(t->s);
 	t->state = st;
 }
 
@@ -67,6 +95,18 @@ fmt_secs(char *buf, size_t len, int64_t ms)
 		snprintf(buf, len, "%.3g s", (double)ms / 1000);
 }
 
+/* Point the tunnel at hop i: its name, and what we ask it to reach. */
+static void
+set_hop(struct tunnel *t, size_t i)
+{
+	const struct tunnel_cfg *c = t->cfg;
+
+	t->hop = i;
+	t->name = c->hops[i].name;
+	snprintf(t->next, sizeof(t->next), "%s", i + 1 < c->nhops ?
+	    c->hops[i + 1].name : t->target);
+}
+
 static void
 do_connect(struct tunnel *t)
 {
@@ -77,6 +117,8 @@ do_connect(struct tunnel *t)
 	enum net_rc rc;
 	int fd;
 
+	if (c->nhops)
+		set_hop(t, 0);
 	log_trace(1, "connecting to %s%s", what, t->name);
 	rc = net_connect(a->host, a->port, c->family, t->deadline, &fd, err,
 	    sizeof(err));
@@ -99,17 +141,52 @@ do_connect(struct tunnel *t)
 	}
 	stream_init(t->s, fd);
 	log_trace(1, "connected to %s%s", what, t->name);
-	tunnel_enter(t, c->nhops ? T_SEND : T_DONE);
+	if (c->nhops == 0)
+		tunnel_enter(t, T_DONE);
+	else
+		tunnel_enter(t, c->hops[0].tls ? T_TLS : T_SEND);
+}
+
+static void
+do_tls(struct tunnel *t)
+{
+	const struct proxy *p = &t->cfg->hops[t->hop];
+	char msg[512];
+
+	if (t->cfg->tls->insecure)
+		log_error("warning: --proxy-insecure: the certificate of %s is "
+		    "not verified", t->name);
+	log_trace(1, "%s: TLS handshake", t->name);
+	if (tls_start(t->s, t->cfg->tls, &p->addr, t->deadline, msg,
+	    sizeof(msg)) == -1) {
+		tunnel_fail(t, EXIT_TLS, "TLS with %s failed: %s", t->name, msg);
+		return;
+	}
+	tunnel_enter(t, T_SEND);
+}
+
+/* An I/O error on the stream, in words and with its class. */
+static void
+io_fail(struct tunnel *t, const char *doing, ssize_t n)
+{
+	if (n == -1 && t->s->tls_failed)
+		tunnel_fail(t, EXIT_TLS, "TLS with %s failed %s: %s", t->name,
+		    doing, stream_tls_error(t->s));
+	else
+		tunnel_fail(t, EXIT_CONNECT, "%s: %s: %s", t->name, doing,
+		    n == 0 ? "connection closed" : strerror(errno));
 }
 
 /* Wait for the stream, or fail the tunnel at the deadline. */
 static int
-wait_stream(struct tunnel *t, const char *doing)
+wait_stream(struct tunnel *t, short events, const char *doing)
 {
 	char secs[32];
 	int n;
 
-	n = net_wait(t->s->fd, t->s->want, t->deadline);
+	if (stream_pending(t->s) > 0)
+		return 0;
+	n = net_wait(t->s->fd, events, t->deadline);
 	if (n == 1)
 		return 0;
 	if (n == 0) {
@@ -126,12 +203,14 @@ static void
 do_send(struct tunnel *t)
 {
 	const struct tunnel_cfg *c = t->cfg;
+	struct hopstate *hs = &t->hs[t->hop];
 	size_t off = 0;
 	ssize_t n;
 
 	if (http_connect_request(&t->req, t->next, c->ua, c->headers,
-	    c->nheaders, NULL) == -1) {
-		tunnel_fail(t, EXIT_USAGE, "CONNECT request too long");
+	    c->nheaders, hs->authz.len ? hs->authz.data : NULL) == -1) {
+		tunnel_fail(t, EXIT_USAGE, "%s: CONNECT request too long",
+		    t->name);
 		return;
 	}
 	log_headers(1, "> ", t->req.data, t->req.len - 2);
@@ -142,16 +221,19 @@ do_send(struct tunnel *t)
 			continue;
 		}
 		if (n == -1 && errno == EAGAIN) {
-			if (wait_stream(t, "sending CONNECT") == -1)
-				return;
+			if (wait_stream(t, t->s->want_w, "sending CONNECT") == -1)
+				goto out;
 			continue;
 		}
-		tunnel_fail(t, EXIT_CONNECT, "%s: sending CONNECT: %s", t->name,
-		    n == 0 ? "connection closed" : strerror(errno));
-		return;
+		io_fail(t, "sending CONNECT", n);
+		goto out;
 	}
 	http_resp_init(&t->rp);
+	t->have_rp = 1;
 	tunnel_enter(t, T_READ_HEAD);
+out:
+	/* The request may hold credentials. */
+	buf_reset(&t->req);
 }
 
 static void
@@ -163,57 +245,38 @@ bad_reply(struct tunnel *t, enum http_rc rc)
 	if (n > SHOW_MAX)
 		n = SHOW_MAX;
 	escape_text(show, sizeof(show), t->rp.line, n);
-	if (n < t->rp.linelen && sizeof(show) > 4)
-		snprintf(show + strlen(show), sizeof(show) - strlen(show),
-		    "...");
 	tunnel_fail(t, EXIT_PROTOCOL, "%s: invalid reply to CONNECT: %s: "
-	    "\"%s\"", t->name, http_strerror(rc), show);
-}
-
-/* The schemes named by the Proxy-Authenticate fields, for a message. */
-static void
-offered(const struct http_resp *rp, char *out, size_t len)
-{
-	size_t i, o = 0, l;
-	const char *v;
-
-	out[0] = '\0';
-	for (i = 0; i < rp->nauth; i++) {
-		v = rp->auth[i];
-		l = strcspn(v, " \t,");
-		if (l == 0 || o + l + 3 >= len)
-			continue;
-		if (o > 0) {
-			memcpy(out + o, ", ", 2);
-			o += 2;
-		}
-		escape_text(out + o, len - o, v, l);
-		o = strlen(out);
-	}
-	if (o == 0)
-		snprintf(out, len, "none");
+	    "\"%s%s\"", t->name, http_strerror(rc), show,
+	    n < t->rp.linelen ? "..." : "");
 }
 
 static void
 final_reply(struct tunnel *t)
 {
 	struct http_resp *rp = &t->rp;
-	char reason[256], schemes[128];
+	char reason[256];
 	int st = rp->status;
 
 	escape_text(reason, sizeof(reason), rp->reason, strlen(rp->reason));
 	if (st >= 200 && st <= 299) {
 		/* RFC 9110 §9.3.6: a 2xx has no body, whatever its framing
-		 * fields say. */
+		 * fields say; what follows the header is the tunnel's. */
 		log_trace(1, "%s: tunnel to %s established", t->name, t->next);
-		tunnel_enter(t, T_DONE);
+		if (stream_unread(t->s, t->rest, t->restlen) == -1) {
+			tunnel_fail(t, EXIT_IO, "out of memory");
+			return;
+		}
+		t->restlen = 0;
+		if (t->hop + 1 == t->cfg->nhops) {
+			tunnel_enter(t, T_DONE);
+			return;
+		}
+		set_hop(t, t->hop + 1);
+		tunnel_enter(t, t->cfg->hops[t->hop].tls ? T_TLS : T_SEND);
 		return;
 	}
 	if (st == 407) {
-		offered(rp, schemes, sizeof(schemes));
-		tunnel_fail(t, EXIT_AUTH, "%s requires authentication "
-		    "(offered: %s) and no credentials are configured", t->name,
-		    schemes);
+		tunnel_enter(t, T_AUTH);
 		return;
 	}
 	if (st == 502 || st == 503 || st == 504)
@@ -225,24 +288,23 @@ final_reply(struct tunnel *t)
 }
 
 static void
-do_read_head(struct tunnel *t, struct buf *leftover)
+do_read_head(struct tunnel *t)
 {
-	char data[READ_CHUNK];
+	char *data = t->rest;
 	enum http_rc rc;
 	size_t used;
 	ssize_t n;
 
 	for (;;) {
-		n = stream_read(t->s, data, sizeof(data));
+		n = stream_read(t->s, data, sizeof(t->rest));
 		if (n == -1 && errno == EAGAIN) {
-			if (wait_stream(t, "waiting for the reply to CONNECT") ==
-			    -1)
+			if (wait_stream(t, t->s->want_r, "waiting for the reply "
+			    "to CONNECT") == -1)
 				return;
 			continue;
 		}
 		if (n == -1) {
-			tunnel_fail(t, EXIT_CONNECT, "%s: reading the reply to "
-			    "CONNECT: %s", t->name, strerror(errno));
+			io_fail(t, "reading the reply to CONNECT", n);
 			return;
 		}
 		if (n == 0) {
@@ -264,52 +326,228 @@ do_read_head(struct tunnel *t, struct buf *leftover)
 			return;
 		}
 		log_headers(1, "< ", t->rp.head.data, t->rp.head.len - 1);
+		/* Keep what came after the header at the front of rest. */
+		memmove(t->rest, data + used, (size_t)n - used);
+		t->restlen = (size_t)n - used;
 		final_reply(t);
-		if (t->state == T_DONE &&
-		    buf_add(leftover, data + used, (size_t)n - used) == -1)
-			tunnel_fail(t, EXIT_IO, "out of memory");
 		return;
 	}
 }
 
-int
-tunnel_open(const struct tunnel_cfg *c, struct stream *s,
-    struct buf *leftover)
+static int
+rand_bytes(void *p, size_t n)
 {
-	struct tunnel t;
+	return RAND_bytes(p, (int)n) == 1 ? 0 : -1;
+}
 
-	memset(&t, 0, sizeof(t));
-	t.cfg = c;
-	t.s = s;
-	t.deadline = now_ms() + c->timeout_ms;
-	t.state = T_CONNECT;
-	buf_init(&t.req, HTTP_REQUEST_MAX);
+static int64_t
+wall_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void
+auth_failed(struct tunnel *t, enum auth_rc rc)
+{
+	struct hopstate *hs = &t->hs[t->hop];
+	const char *offered = hs->as.offered[0] ? hs->as.offered : "none";
+	char realm[160] = "";
+
+	if (hs->as.realm[0])
+		snprintf(realm, sizeof(realm), ", realm \"%s\"", hs->as.realm);
+	switch (rc) {
+	case AUTH_NO_CREDENTIALS:
+		tunnel_fail(t, EXIT_AUTH, "%s requires authentication (offered: "
+		    "%s) and no credentials were found (looked in: %s)",
+		    t->name, offered, hs->where[0] ? hs->where : "nowhere");
+		break;
+	case AUTH_REJECTED:
+		tunnel_fail(t, EXIT_AUTH, "%s rejected the credentials (%s%s)",
+		    t->name, auth_scheme_name(hs->as.scheme), realm);
+		break;
+	case AUTH_NO_CHALLENGE:
+		tunnel_fail(t, EXIT_AUTH, "%s requires authentication but sent "
+		    "no Proxy-Authenticate challenge", t->name);
+		break;
+	case AUTH_NO_SCHEME:
+		tunnel_fail(t, EXIT_AUTH, "%s requires authentication with a "
+		    "scheme postern cannot use (offered: %s%s)", t->name,
+		    offered, t->cfg->auth_allowed != AUTH_BUILTIN ?
+		    "; see --auth" : "");
+		break;
+	case AUTH_BAD_CHALLENGE:
+		tunnel_fail(t, EXIT_PROTOCOL, "%s: invalid Proxy-Authenticate "
+		    "challenge (%s%s)", t->name, offered, realm);
+		break;
+	default:
+		tunnel_fail(t, EXIT_AUTH, "%s: authentication: %s", t->name,
+		    auth_strerror(rc));
+		break;
+	}
+}
+
+static void
+do_auth(struct tunnel *t)
+{
+	static const char *const ntlm_restart[] = { "NTLM" };
+	static const struct auth_env env = { rand_bytes, wall_now };
+	struct hopstate *hs = &t->hs[t->hop];
+	const char *const *fields = (const char *const *)t->rp.auth;
+	size_t nfields = t->rp.nauth;
+	int reuse = http_reusable(&t->rp);
+	struct auth_state probe;
+	enum auth_rc rc;
+	int64_t t0;
+
+	if (++t->rounds > ROUNDS_MAX) {
+		tunnel_fail(t, EXIT_AUTH, "%s: giving up after %d authentication "
+		    "rounds", t->name, ROUNDS_MAX);
+		return;
+	}
+	hs->as.allowed = t->cfg->auth_allowed;
+	/* A Type 3 belongs to the connection its Type 2 came on: when the
+	 * proxy closes that one, NTLM starts over on the next. */
+	if (!reuse && auth_needs_same_connection(&hs->as)) {
+		log_trace(1, "%s: the proxy closes the connection during NTLM; "
+		    "starting over", t->name);
+		auth_connection_reset(&hs->as);
+		fields = ntlm_restart;
+		nfields = 1;
+	}
+	if (!hs->have_cred) {
+		/* Ask for credentials only when a usable scheme wants them:
+		 * no password prompt for a proxy we cannot answer anyway. */
+		probe = hs->as;
+		buf_reset(&hs->authz);
+		rc = auth_next(&probe, fields, nfields, NULL, t->next, &env,
+		    &hs->authz);
+		if (rc != AUTH_NO_CREDENTIALS && rc != AUTH_OK) {
+			hs->as = probe;
+			auth_failed(t, rc);
+			return;
+		}
+		t0 = now_ms();
+		if (creds_get(t->cfg->creds, &t->cfg->hops[t->hop], t->hop,
+		    &hs->cred, hs->where, sizeof(hs->where)) == 0)
+			hs->have_cred = 1;
+		/* Time spent at a prompt is the user's, not the proxy's. */
+		t->deadline += now_ms() - t0;
+	}
+	buf_reset(&hs->authz);
+	rc = auth_next(&hs->as, fields, nfields, hs->have_cred ? &hs->cred :
+	    NULL, t->next, &env, &hs->authz);
+	if (rc != AUTH_OK) {
+		auth_failed(t, rc);
+		return;
+	}
+	log_trace(1, "%s: answering with %s%s", t->name,
+	    auth_scheme_name(hs->as.scheme), t->cfg->hops[t->hop].tls ? "" :
+	    hs->as.scheme == AUTH_BASIC ? " (in clear over plain HTTP: "
+	    "prefer an https:// proxy)" : "");
+	if (reuse && fields != ntlm_restart)
+		tunnel_enter(t, T_READ_BODY);
+	else {
+		log_trace(1, "%s: the proxy closes the connection after 407; "
+		    "reconnecting", t->name);
+		tunnel_enter(t, T_CONNECT);
+	}
+}
+
+static void
+do_read_body(struct tunnel *t)
+{
+	char data[READ_CHUNK];
+	enum http_rc rc;
+	size_t used;
+	ssize_t n;
+
+	rc = http_body_feed(&t->rp, t->rest, t->restlen, &used);
+	t->restlen = 0;
+	while (rc == HTTP_MORE) {
+		n = stream_read(t->s, data, sizeof(data));
+		if (n == -1 && errno == EAGAIN) {
+			if (wait_stream(t, t->s->want_r, "reading the 407 body") ==
+			    -1)
+				return;
+			continue;
+		}
+		if (n <= 0) {
+			/* Closed mid-body: a fresh connection still works. */
+			log_trace(1, "%s: connection lost in the 407 body; "
+			    "reconnecting", t->name);
+			tunnel_enter(t, T_CONNECT);
+			return;
+		}
+		rc = http_body_feed(&t->rp, data, (size_t)n, &used);
+	}
+	if (rc != HTTP_DONE) {
+		log_trace(1, "%s: 407 body: %s; reconnecting", t->name,
+		    http_strerror(rc));
+		tunnel_enter(t, T_CONNECT);
+		return;
+	}
+	tunnel_enter(t, T_SEND);
+}
+
+int
+tunnel_open(const struct tunnel_cfg *c, struct stream *s)
+{
+	struct tunnel *t;
+	size_t i;
+	int rc;
+
+	/* Heap: the reply parser holds a few line buffers. */
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		log_error("out of memory");
+		return EXIT_IO;
+	}
+	t->cfg = c;
+	t->s = s;
+	t->deadline = now_ms() + c->timeout_ms;
+	t->state = T_CONNECT;
+	buf_init(&t->req, HTTP_REQUEST_MAX);
+	for (i = 0; i < HOPS_MAX; i++)
+		buf_init(&t->hs[i].authz, AUTHZ_MAX);
 	stream_init(s, -1);
-	t.name = c->nhops ? c->hops[0].name : t.next;
-	if (target_authority(&c->target, t.next, sizeof(t.next)) == -1) {
+	if (target_authority(&c->target, t->target, sizeof(t->target)) == -1) {
 		log_error("target too long");
+		free(t);
 		return EXIT_USAGE;
 	}
-	while (t.state != T_DONE && t.state != T_FAILED) {
-		switch (t.state) {
+	t->name = t->target;
+	while (t->state != T_DONE && t->state != T_FAILED) {
+		switch (t->state) {
 		case T_CONNECT:
-			do_connect(&t);
+			do_connect(t);
+			break;
+		case T_TLS:
+			do_tls(t);
 			break;
 		case T_SEND:
-			do_send(&t);
+			do_send(t);
 			break;
 		case T_READ_HEAD:
-			do_read_head(&t, leftover);
-			http_resp_free(&t.rp);
+			do_read_head(t);
+			break;
+		case T_AUTH:
+			do_auth(t);
+			break;
+		case T_READ_BODY:
+			do_read_body(t);
 			break;
 		default:
 			break;
 		}
 	}
-	buf_free(&t.req);
-	if (t.state == T_FAILED) {
-		stream_close(s);
-		return t.rc;
+	rc = t->state == T_DONE ? EXIT_OK : t->rc;
+	if (t->have_rp)
+		http_resp_free(&t->rp);
+	buf_wipe(&t->req);
+	for (i = 0; i < HOPS_MAX; i++) {
+		buf_wipe(&t->hs[i].authz);
+		cred_wipe(&t->hs[i].cred);
 	}
-	return EXIT_OK;
+	OPENSSL_cleanse(t->rest, sizeof(t->rest));
+	free(t);
+	return rc;
 }

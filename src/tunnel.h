@@ -4,31 +4,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "creds.h"
 #include "proxyurl.h"
 #include "stream.h"
 #include "target.h"
+#include "tls.h"
 
 #define HOPS_MAX	8	/* proxies in one chain */
 
 struct tunnel_cfg {
-	struct proxy	*hops;		/* first is the one we connect to */
-	size_t		 nhops;		/* 0: straight to the target */
-	struct target	 target;
-	const char	*ua;		/* NULL: no User-Agent */
-	char *const	*headers;	/* -H values */
-	size_t		 nheaders;
-	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
-	int64_t		 timeout_ms;	/* whole handshake */
+	struct proxy		*hops;		/* first is the one we connect to */
+	size_t			 nhops;		/* 0: straight to the target */
+	struct target		 target;
+	const char		*ua;		/* NULL: no User-Agent */
+	char *const		*headers;	/* -H values */
+	size_t			 nheaders;
+	int			 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
+	int64_t			 timeout_ms;	/* whole handshake */
+	unsigned		 auth_allowed;	/* enum auth_scheme mask */
+	const struct cred_opts	*creds;
+	const struct tls_opts	*tls;
 };
 
 /*
  * Connect and run the CONNECT exchange hop by hop.  Returns EXIT_OK with
- * *s holding the tunnel and leftover the bytes that came after the last
- * 2xx header (they belong to the user), or an EXIT_* class after printing
- * the one-line message.
+ * *s holding the tunnel (any bytes that came after the last 2xx header
+ * are given back to it, to be read first), or an EXIT_* class after
+ * printing the one-line message.
  */
-int	tunnel_open(const struct tunnel_cfg *, struct stream *s,
-	    struct buf *leftover);
+int	tunnel_open(const struct tunnel_cfg *, struct stream *s);
 
 #endif

@@ -1,0 +1,235 @@
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "buf.h"
+#include "creds.h"
+#include "log.h"
+#include "netrc.h"
+#include "netrcfile.h"
+#include "util.h"
+
+#define PROMPT_MAX	1024	/* bytes of a typed user name or password */
+#define PATH_MAX_LEN	4096
+
+void
+creds_protect(void)
+{
+	static int done;
+	struct rlimit rl = { 0, 0 };
+
+	if (done)
+		return;
+	done = 1;
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static char *
+dupstr(const char *s, size_t n)
+{
+	char *d;
+
+	if ((d = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+static void
+wipe_str(char **s)
+{
+	if (*s != NULL) {
+		OPENSSL_cleanse(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+void
+cred_wipe(struct cred *c)
+{
+	wipe_str(&c->user);
+	wipe_str(&c->pass);
+}
+
+static void
+add_where(char *where, size_t len, const char *what)
+{
+	size_t o = strlen(where);
+
+	snprintf(where + o, len - o, "%s%s", o ? ", " : "", what);
+}
+
+/*
+ * Read one line from the terminal, without echo when secret.  ssh runs a
+ * ProxyCommand with pipes on stdin and stdout, but /dev/tty still reaches
+ * the user; a password is never read from stdin, which is the tunnel.
+ */
+static char *
+prompt_tty(const char *question, int secret)
+{
+	struct termios old, quiet;
+	char line[PROMPT_MAX + 2], *d;
+	size_t n = 0;
+	ssize_t r;
+	int fd, restore = 0;
+	char c;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		return NULL;
+	if (secret && tcgetattr(fd, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+	}
+	(void)!write(fd, question, strlen(question));
+	for (;;) {
+		r = read(fd, &c, 1);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r != 1 || c == '\n' || c == '\r')
+			break;
+		if (n < PROMPT_MAX)
+			line[n++] = c;
+	}
+	line[n] = '\0';
+	if (restore) {
+		(void)tcsetattr(fd, TCSAFLUSH, &old);
+		(void)!write(fd, "\n", 1);
+	}
+	close(fd);
+	d = r == 1 && !has_crlfnul(line, n) ? dupstr(line, n) : NULL;
+	OPENSSL_cleanse(line, sizeof(line));
+	return d;
+}
+
+static const char *
+netrc_path(const struct cred_opts *o, char *buf, size_t len)
+{
+	const char *home, *env;
+
+	if (o->netrc_file != NULL)
+		return o->netrc_file;
+	if ((env = getenv("NETRC")) != NULL && *env != '\0')
+		return env;
+	home = getenv("HOME");
+	if (home == NULL || *home == '\0')
+		return NULL;
+	if (snprintf(buf, len, "%s/.netrc", home) >= (int)len)
+		return NULL;
+	return buf;
+}
+
+/* Fill user and/or pass from netrc; messages for an unusable file. */
+static void
+from_netrc(const struct cred_opts *o, const struct proxy *p, char **user,
+    char **pass, char *where, size_t wherelen)
+{
+	char pathbuf[PATH_MAX_LEN], msg[512];
+	struct cred nc = { NULL, NULL };
+	enum netrcfile_rc frc;
+	enum netrc_rc rc;
+	const char *path;
+	struct buf b;
+
+	if (o->no_netrc || (path = netrc_path(o, pathbuf, sizeof(pathbuf))) ==
+	    NULL)
+		return;
+	add_where(where, wherelen, path);
+	buf_init(&b, NETRC_FILE_MAX);
+	msg[0] = '\0';
+	frc = netrcfile_read(path, &b, msg, sizeof(msg));
+	if (frc != NETRC_READ_OK) {
+		if (msg[0] != '\0')
+			log_warn("%s", msg);
+		goto out;
+	}
+	creds_protect();
+	rc = netrc_find(b.data, b.len, p->addr.host, *user, &nc);
+	if (rc != NETRC_OK) {
+		if (rc != NETRC_NOT_FOUND)
+			log_warn("%s: %s", path, netrc_strerror(rc));
+		goto out;
+	}
+	log_trace(1, "%s: credentials for %s found in %s", p->name,
+	    p->addr.host, path);
+	if (*user == NULL) {
+		*user = nc.user;
+		nc.user = NULL;
+	}
+	if (*pass == NULL) {
+		*pass = nc.pass;
+		nc.pass = NULL;
+	}
+out:
+	cred_wipe(&nc);
+	buf_wipe(&b);
+}
+
+int
+creds_get(const struct cred_opts *o, const struct proxy *p, size_t i,
+    struct cred *out, char *where, size_t wherelen)
+{
+	char *user = NULL, *pass = NULL, q[AUTHORITY_MAX + 64];
+	const char *colon, *env;
+
+	where[0] = '\0';
+	out->user = out->pass = NULL;
+	if (i == 0 && o->user_arg != NULL) {
+		add_where(where, wherelen, "-U");
+		colon = strchr(o->user_arg, ':');
+		user = dupstr(o->user_arg, colon ? (size_t)(colon -
+		    o->user_arg) : strlen(o->user_arg));
+		if (colon != NULL)
+			pass = dupstr(colon + 1, strlen(colon + 1));
+	} else if (p->user != NULL) {
+		add_where(where, wherelen, "the proxy URL");
+		user = dupstr(p->user, strlen(p->user));
+		if (p->pass != NULL)
+			pass = dupstr(p->pass, strlen(p->pass));
+	} else if (i == 0 && (env = getenv("POSTERN_PROXY_USER")) != NULL &&
+	    *env != '\0') {
+		add_where(where, wherelen, "POSTERN_PROXY_USER");
+		user = dupstr(env, strlen(env));
+	} else if (i == 0)
+		add_where(where, wherelen, "-U, the proxy URL, "
+		    "POSTERN_PROXY_USER");
+	else
+		add_where(where, wherelen, "the proxy URL");
+	if (pass == NULL && i == 0 &&
+	    (env = getenv("POSTERN_PROXY_PASSWORD")) != NULL)
+		pass = dupstr(env, strlen(env));
+	if (pass == NULL)
+		from_netrc(o, p, &user, &pass, where, wherelen);
+	if (user == NULL) {
+		snprintf(q, sizeof(q), "Proxy user for %s: ", p->name);
+		user = prompt_tty(q, 0);
+		if (user != NULL && *user == '\0')
+			wipe_str(&user);
+	}
+	if (user != NULL && pass == NULL) {
+		snprintf(q, sizeof(q), "Proxy password for %s: ", p->name);
+		pass = prompt_tty(q, 1);
+	}
+	add_where(where, wherelen, "/dev/tty");
+	if (user == NULL) {
+		wipe_str(&pass);
+		return -1;
+	}
+	creds_protect();
+	out->user = user;
+	out->pass = pass != NULL ? pass : dupstr("", 0);
+	return 0;
+}

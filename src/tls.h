@@ -1,0 +1,30 @@
+#ifndef POSTERN_TLS_H
+#define POSTERN_TLS_H
+
+#include <stdint.h>
+
+#include "stream.h"
+#include "target.h"
+
+struct tls_opts {
+	const char	*cafile;	/* --proxy-cacert */
+	const char	*capath;	/* --proxy-capath */
+	const char	*cert;		/* --proxy-cert */
+	const char	*key;		/* --proxy-key (default: cert) */
+	int		 insecure;	/* --proxy-insecure */
+};
+
+/*
+ * Run a TLS handshake with the proxy at host (its name or IP literal is
+ * what the certificate must carry) over s, which becomes the TLS stream:
+ * over the socket for the first proxy, inside the tunnel for a later one.
+ * Returns 0, or -1 with msg saying what failed in words.
+ */
+int	tls_start(struct stream *s, const struct tls_opts *,
+	    const struct target *host, int64_t deadline, char *msg,
+	    size_t msglen);
+
+/* Last OpenSSL error of the calling thread in words, and clear the rest. */
+void	tls_error_string(char *, size_t);
+
+#endif
