@@ -1,0 +1,553 @@
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "auth.h"
+#include "auth_int.h"
+#include "challenge.h"
+#include "util.h"
+
+/*
+ * The 407 loop's decisions: which challenge to answer, whether a new 407
+ * means "rejected", and what goes into the next Proxy-Authorization.  The
+ * schemes themselves live in auth_basic.c, auth_digest.c and auth_ntlm.c.
+ */
+
+#define CNONCE_BYTES	16	/* random bytes behind a Digest cnonce */
+
+static const struct {
+	const char	*name;
+	int		 scheme;
+	int		 rank;		/* RFC 9110 §11.4: strongest first */
+} schemes[] = {
+	{ "Negotiate",	AUTH_NEGOTIATE,	4 },
+	{ "NTLM",	AUTH_NTLM,	3 },
+	{ "Digest",	AUTH_DIGEST,	2 },
+	{ "Basic",	AUTH_BASIC,	1 },
+};
+#define NSCHEMES	(sizeof(schemes) / sizeof(schemes[0]))
+
+static int
+scheme_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NSCHEMES; i++)
+		if (strcasecmp_ascii(name, schemes[i].name) == 0)
+			return schemes[i].scheme;
+	return 0;
+}
+
+static int
+scheme_rank(int scheme)
+{
+	size_t i;
+
+	for (i = 0; i < NSCHEMES; i++)
+		if (schemes[i].scheme == scheme)
+			return schemes[i].rank;
+	return 0;
+}
+
+const char *
+auth_scheme_name(int scheme)
+{
+	size_t i;
+
+	for (i = 0; i < NSCHEMES; i++)
+		if (schemes[i].scheme == scheme)
+			return schemes[i].name;
+	return "none";
+}
+
+const char *
+auth_strerror(enum auth_rc rc)
+{
+	switch (rc) {
+	case AUTH_OK:
+		return "ok";
+	case AUTH_NO_CHALLENGE:
+		return "proxy requires authentication but offered no scheme";
+	case AUTH_NO_SCHEME:
+		return "no supported authentication scheme offered";
+	case AUTH_REJECTED:
+		return "proxy rejected the credentials";
+	case AUTH_BAD_CHALLENGE:
+		return "malformed authentication challenge";
+	case AUTH_NO_CREDENTIALS:
+		return "proxy requires authentication but no usable "
+		    "credentials are available";
+	case AUTH_TOO_LONG:
+		return "authentication value too long";
+	case AUTH_NOMEM:
+		return "out of memory";
+	}
+	return "unknown error";
+}
+
+int
+auth_parse_list(const char *list, unsigned *mask)
+{
+	const char *p = list, *e;
+	unsigned m = 0;
+	size_t n, i;
+	int found;
+
+	if (list == NULL)
+		return -1;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (e = p; *e != '\0' && *e != ','; e++)
+			;
+		n = (size_t)(e - p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 0)
+			return -1;
+		found = 0;
+		if (n == 3 && strncasecmp_ascii(p, "any", 3) == 0) {
+			/* Whatever is built in, now or later. */
+			m |= AUTH_BUILTIN;
+			found = 1;
+		}
+		for (i = 0; i < NSCHEMES && !found; i++)
+			if (strlen(schemes[i].name) == n &&
+			    strncasecmp_ascii(p, schemes[i].name, n) == 0) {
+				m |= (unsigned)schemes[i].scheme;
+				found = 1;
+			}
+		if (!found)
+			return -1;
+		if (*e == '\0')
+			break;
+		p = e + 1;
+	}
+	*mask = m;
+	return 0;
+}
+
+int
+auth_needs_same_connection(const struct auth_state *st)
+{
+	return st->scheme == AUTH_NTLM && st->ntlm_phase == 1;
+}
+
+void
+auth_connection_reset(struct auth_state *st)
+{
+	/*
+	 * A Type 3 answers the Type 2 of one connection only (MS-NLMP is
+	 * connection-oriented over HTTP), so between Type 1 and Type 3 the
+	 * exchange starts over.  After Type 3 the credentials went out and
+	 * NTLM stays spent: a reconnect must not buy another try.
+	 */
+	if (st->scheme == AUTH_NTLM && st->ntlm_phase == 1) {
+		st->ntlm_phase = 0;
+		st->scheme = 0;
+	}
+}
+
+/* "Basic, NTLM": every scheme offered once, whole names only. */
+static void
+fill_offered(struct auth_state *st, const struct challenge_set *cs)
+{
+	size_t i, k, o = 0, n;
+	int dup;
+
+	st->offered[0] = '\0';
+	for (i = 0; i < cs->n; i++) {
+		const char *s = cs->ch[i].scheme;
+
+		if (*s == '\0')
+			continue;
+		dup = 0;
+		for (k = 0; k < i && !dup; k++)
+			dup = strcasecmp_ascii(cs->ch[k].scheme, s) == 0;
+		if (dup)
+			continue;
+		/* The name is a token: printable ASCII already. */
+		n = strlen(s);
+		if (o + (o ? 2 : 0) + n + 1 > sizeof(st->offered)) {
+			if (o + 4 <= sizeof(st->offered))
+				memcpy(st->offered + o, "...", 4);
+			return;
+		}
+		if (o) {
+			memcpy(st->offered + o, ", ", 2);
+			o += 2;
+		}
+		memcpy(st->offered + o, s, n + 1);
+		o += n;
+	}
+}
+
+static void
+fill_realm(struct auth_state *st, const struct challenge *c)
+{
+	const char *realm = challenge_param(c, "realm");
+
+	if (realm == NULL)
+		realm = "";
+	escape_text(st->realm, sizeof(st->realm), realm, strlen(realm));
+}
+
+struct choice {
+	const struct challenge	*c;
+	int			 scheme;
+	int			 key;		/* rank * 16 + algorithm rank */
+	struct digest_info	 di;
+	int			 malformed;	/* an allowed one was unusable */
+};
+
+static void
+choose(const struct auth_state *st, const struct challenge_set *cs,
+    struct choice *ch)
+{
+	struct digest_info di;
+	size_t i;
+	int scheme, key;
+
+	memset(ch, 0, sizeof(*ch));
+	for (i = 0; i < cs->n; i++) {
+		const struct challenge *c = &cs->ch[i];
+
+		/* Not even a scheme name: the field was garbage. */
+		if (c->scheme[0] == '\0') {
+			ch->malformed = 1;
+			continue;
+		}
+		scheme = scheme_of(c->scheme);
+		if (scheme == 0 || !(st->allowed & (unsigned)scheme) ||
+		    !(AUTH_BUILTIN & scheme))
+			continue;
+		if (c->err == CH_SYNTAX || c->err == CH_DUPLICATE) {
+			ch->malformed = 1;
+			continue;
+		}
+		if (c->err != CH_OK)
+			continue;	/* over our bounds: skipped */
+		memset(&di, 0, sizeof(di));
+		key = scheme_rank(scheme) * 16;
+		if (scheme == AUTH_DIGEST) {
+			/* Unknown algorithm or qop: ignored (RFC 7616 §3.3). */
+			if (auth_digest_usable(c, &di) == -1)
+				continue;
+			key += auth_digest_rank(&di);
+		}
+		/* Ties go to the first offered (RFC 7616 §3.7). */
+		if (key > ch->key) {
+			ch->c = c;
+			ch->scheme = scheme;
+			ch->key = key;
+			ch->di = di;
+		}
+	}
+}
+
+static enum auth_rc
+digest_next(struct auth_state *st, const struct choice *ch,
+    const struct cred *cred, const char *uri, const struct auth_env *env,
+    struct buf *out)
+{
+	unsigned char rnd[CNONCE_BYTES];
+	char cnonce[2 * CNONCE_BYTES + 1];
+	enum auth_rc rc;
+
+	/*
+	 * A fresh cnonce per request; the nonce count restarts with each
+	 * new nonce, and every Digest answer here is to a new nonce (the
+	 * first challenge, or the stale=true one).
+	 */
+	if (env == NULL || env->random == NULL ||
+	    env->random(rnd, sizeof(rnd)) != 0)
+		return AUTH_NOMEM;
+	auth_hex(rnd, sizeof(rnd), cnonce);
+	st->nc = 1;
+	rc = auth_digest_response(ch->c, cred, "CONNECT", uri, cnonce, st->nc,
+	    out);
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	return rc;
+}
+
+/* The Type 2 part of an NTLM exchange in progress. */
+static enum auth_rc
+ntlm_continue(struct auth_state *st, const struct challenge_set *cs,
+    const struct cred *cred, const struct auth_env *env, struct buf *out)
+{
+	const struct challenge *c;
+	enum auth_rc rc;
+	size_t i;
+
+	st->realm[0] = '\0';		/* NTLM has no realm */
+	for (i = 0; i < cs->n; i++) {
+		c = &cs->ch[i];
+		if (scheme_of(c->scheme) != AUTH_NTLM)
+			continue;
+		if (c->err == CH_TOO_LONG)
+			return AUTH_TOO_LONG;
+		if (c->err != CH_OK)
+			return AUTH_BAD_CHALLENGE;
+		if (c->token68 == NULL)
+			continue;
+		if ((rc = auth_check_cred(cred)) != AUTH_OK)
+			return rc;
+		if ((rc = auth_ntlm_type3(c->token68, cred, env, out)) !=
+		    AUTH_OK)
+			return rc;
+		st->ntlm_phase = 2;
+		st->tried |= AUTH_NTLM;
+		return AUTH_OK;
+	}
+	/*
+	 * No Type 2: the proxy turned down our Type 1 (or dropped the
+	 * exchange).  Starting again would loop; count NTLM as spent.
+	 */
+	st->tried |= AUTH_NTLM;
+	st->ntlm_phase = 0;
+	return AUTH_REJECTED;
+}
+
+enum auth_rc
+auth_next(struct auth_state *st, const char *const *fields, size_t nfields,
+    const struct cred *cred, const char *uri, const struct auth_env *env,
+    struct buf *out)
+{
+	struct challenge_set cs;
+	struct choice ch;
+	enum auth_rc rc;
+
+	buf_reset(out);
+	st->offered[0] = '\0';
+	if (nfields == 0)
+		return AUTH_NO_CHALLENGE;
+	switch (challenge_parse(&cs, fields, nfields)) {
+	case CHALLENGE_OK:
+		break;
+	case CHALLENGE_TOO_LONG:
+		rc = AUTH_TOO_LONG;
+		goto out;
+	default:
+		rc = AUTH_NOMEM;
+		goto out;
+	}
+	fill_offered(st, &cs);
+	if (cs.n == 0) {
+		rc = AUTH_NO_CHALLENGE;
+		goto out;
+	}
+
+	if (st->scheme == AUTH_NTLM && st->ntlm_phase == 1) {
+		rc = ntlm_continue(st, &cs, cred, env, out);
+		goto out;
+	}
+
+	choose(st, &cs, &ch);
+	if (ch.c == NULL) {
+		rc = ch.malformed ? AUTH_BAD_CHALLENGE : AUTH_NO_SCHEME;
+		goto out;
+	}
+
+	/*
+	 * Credentials already went out on this hop and the proxy answers
+	 * 407 again: that is a rejection.  The one exception is Digest
+	 * with stale=true, which says the password was right and only the
+	 * nonce had expired (RFC 7616 §3.3): one more try with the new
+	 * nonce.  Falling back to a weaker scheme would send the same
+	 * credentials again, less protected, so it is a rejection too; the
+	 * realm kept for the message is the one the credentials were for.
+	 */
+	if (st->tried != 0) {
+		if (st->scheme == AUTH_DIGEST && ch.scheme == AUTH_DIGEST &&
+		    ch.di.stale && !st->stale_used) {
+			st->stale_used = 1;
+		} else {
+			rc = AUTH_REJECTED;
+			goto out;
+		}
+	}
+
+	fill_realm(st, ch.c);
+	if (ch.scheme == AUTH_NTLM)
+		st->realm[0] = '\0';
+	if ((rc = auth_check_cred(cred)) != AUTH_OK)
+		goto out;
+
+	switch (ch.scheme) {
+	case AUTH_BASIC:
+		rc = auth_basic_response(cred, out);
+		break;
+	case AUTH_DIGEST:
+		rc = digest_next(st, &ch, cred, uri, env, out);
+		break;
+	case AUTH_NTLM:
+		rc = auth_ntlm_type1(out);
+		if (rc == AUTH_OK)
+			st->ntlm_phase = 1;
+		break;
+	default:
+		rc = AUTH_NO_SCHEME;
+		break;
+	}
+	if (rc == AUTH_OK) {
+		st->scheme = ch.scheme;
+		/* NTLM counts as tried once its Type 3 is out. */
+		if (ch.scheme != AUTH_NTLM)
+			st->tried |= (unsigned)ch.scheme;
+	}
+out:
+	if (rc != AUTH_OK)
+		buf_reset(out);
+	challenge_free(&cs);
+	return rc;
+}
+
+/* Shared helpers for the auth_*.c files. */
+
+enum auth_rc
+auth_out_add(struct buf *b, const void *p, size_t n)
+{
+	if (buf_add(b, p, n) == 0)
+		return AUTH_OK;
+	return n > b->max - b->len ? AUTH_TOO_LONG : AUTH_NOMEM;
+}
+
+enum auth_rc
+auth_out_str(struct buf *b, const char *s)
+{
+	return auth_out_add(b, s, strlen(s));
+}
+
+enum auth_rc
+auth_out_quoted(struct buf *b, const char *name, const char *value)
+{
+	enum auth_rc rc;
+	const char *p;
+
+	if ((rc = auth_out_str(b, name)) != AUTH_OK ||
+	    (rc = auth_out_add(b, "=\"", 2)) != AUTH_OK)
+		return rc;
+	for (p = value; *p != '\0'; p++) {
+		if ((*p == '"' || *p == '\\') &&
+		    (rc = auth_out_add(b, "\\", 1)) != AUTH_OK)
+			return rc;
+		if ((rc = auth_out_add(b, p, 1)) != AUTH_OK)
+			return rc;
+	}
+	return auth_out_add(b, "\"", 1);
+}
+
+static const char b64chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+enum auth_rc
+auth_base64_encode(struct buf *b, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	enum auth_rc rc;
+	char q[4];
+	size_t i;
+	uint32_t v;
+
+	for (i = 0; i < len; i += 3) {
+		v = (uint32_t)p[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		q[0] = b64chars[(v >> 18) & 63];
+		q[1] = b64chars[(v >> 12) & 63];
+		q[2] = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < len ? b64chars[v & 63] : '=';
+		if ((rc = auth_out_add(b, q, 4)) != AUTH_OK)
+			return rc;
+	}
+	return AUTH_OK;
+}
+
+static int
+b64val(unsigned char c)
+{
+	const char *p;
+
+	if (c == '\0' || (p = strchr(b64chars, c)) == NULL)
+		return -1;
+	return (int)(p - b64chars);
+}
+
+int
+auth_base64_decode(const char *s, size_t len, unsigned char *out,
+    size_t max, size_t *outlen)
+{
+	size_t i, o = 0, pad = 0;
+	uint32_t v;
+	int k, d;
+
+	if (len == 0 || len % 4 != 0)
+		return -1;
+	if (s[len - 1] == '=')
+		pad++;
+	if (s[len - 2] == '=')
+		pad++;
+	if (len / 4 * 3 - pad > max)
+		return -1;
+	for (i = 0; i < len; i += 4) {
+		v = 0;
+		for (k = 0; k < 4; k++) {
+			if (i + 4 == len && k >= 4 - (int)pad) {
+				d = 0;
+			} else if ((d = b64val((unsigned char)s[i + k])) == -1)
+				return -1;
+			v = v << 6 | (uint32_t)d;
+		}
+		out[o++] = (unsigned char)(v >> 16);
+		if (i + 4 < len || pad < 2)
+			out[o++] = (unsigned char)(v >> 8);
+		if (i + 4 < len || pad < 1)
+			out[o++] = (unsigned char)v;
+	}
+	*outlen = o;
+	return 0;
+}
+
+void
+auth_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+auth_has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * A user without a password is not the same as an empty password: the
+ * driver asks for one (or gives up) before we get here, so pass == NULL
+ * means "none available" and an empty password must come as "".
+ * Control characters can never be sent (RFC 7617 §2), and CR or LF would
+ * split the header; the driver checks first, this is the backstop.
+ */
+enum auth_rc
+auth_check_cred(const struct cred *cred)
+{
+	if (cred == NULL || cred->user == NULL || cred->pass == NULL)
+		return AUTH_NO_CREDENTIALS;
+	if (auth_has_ctl(cred->user) || auth_has_ctl(cred->pass))
+		return AUTH_NO_CREDENTIALS;
+	if (strlen(cred->user) > AUTH_CRED_MAX ||
+	    strlen(cred->pass) > AUTH_CRED_MAX)
+		return AUTH_TOO_LONG;
+	return AUTH_OK;
+}

@@ -1,0 +1,291 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "auth.h"
+#include "auth_int.h"
+#include "challenge.h"
+#include "util.h"
+
+/*
+ * Digest (RFC 7616), with the RFC 2617 compatibility form for servers
+ * that send no qop (curl test 206).  H() is MD5, SHA-256 or SHA-512/256,
+ * always as lowercase hex.
+ */
+
+#define HASH_HEX_MAX	(2 * EVP_MAX_MD_SIZE + 1)
+
+static const struct {
+	const char	*name;
+	enum digest_alg	 alg;
+	int		 sess;
+} algs[] = {
+	{ "MD5",		DIGEST_MD5,		0 },
+	{ "MD5-sess",		DIGEST_MD5,		1 },
+	{ "SHA-256",		DIGEST_SHA256,		0 },
+	{ "SHA-256-sess",	DIGEST_SHA256,		1 },
+	{ "SHA-512-256",	DIGEST_SHA512_256,	0 },
+	{ "SHA-512-256-sess",	DIGEST_SHA512_256,	1 },
+};
+#define NALGS	(sizeof(algs) / sizeof(algs[0]))
+
+static const char *
+alg_name(const struct digest_info *di)
+{
+	size_t i;
+
+	for (i = 0; i < NALGS; i++)
+		if (algs[i].alg == di->alg && algs[i].sess == di->sess)
+			return algs[i].name;
+	return "MD5";
+}
+
+static const EVP_MD *
+alg_md(enum digest_alg alg)
+{
+	switch (alg) {
+	case DIGEST_MD5:
+		return EVP_md5();
+	case DIGEST_SHA256:
+		return EVP_sha256();
+	case DIGEST_SHA512_256:
+		return EVP_sha512_256();
+	}
+	return NULL;
+}
+
+/* Does the comma list (qop-options, RFC 7616 §3.3) hold this token? */
+static int
+list_has(const char *list, const char *tok)
+{
+	const char *p = list, *e;
+	size_t n = strlen(tok), len;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		for (e = p; *e != '\0' && *e != ','; e++)
+			;
+		len = (size_t)(e - p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == n && strncasecmp_ascii(p, tok, n) == 0)
+			return 1;
+		p = e;
+	}
+	return 0;
+}
+
+int
+auth_digest_usable(const struct challenge *c, struct digest_info *di)
+{
+	const char *v;
+	size_t i;
+
+	memset(di, 0, sizeof(*di));
+	if (c->err != CH_OK || c->token68 != NULL)
+		return -1;
+	/* Without a nonce there is nothing to answer (RFC 7616 §3.3). */
+	if ((v = challenge_param(c, "nonce")) == NULL || *v == '\0')
+		return -1;
+	/* "If this is not present, it is assumed to be MD5" (§3.3). */
+	if ((v = challenge_param(c, "algorithm")) == NULL)
+		v = "MD5";
+	for (i = 0; i < NALGS; i++)
+		if (strcasecmp_ascii(v, algs[i].name) == 0)
+			break;
+	if (i == NALGS)
+		return -1;
+	di->alg = algs[i].alg;
+	di->sess = algs[i].sess;
+	/* auth is preferred: auth-int over CONNECT adds nothing. */
+	if ((v = challenge_param(c, "qop")) == NULL)
+		di->qop = DIGEST_QOP_NONE;
+	else if (list_has(v, "auth"))
+		di->qop = DIGEST_QOP_AUTH;
+	else if (list_has(v, "auth-int"))
+		di->qop = DIGEST_QOP_AUTH_INT;
+	else
+		return -1;	/* only options we do not know (§3.3) */
+	/*
+	 * The -sess variants put cnonce into A1, and RFC 2617 sends no
+	 * cnonce without qop, so that pairing cannot be answered.
+	 */
+	if (di->sess && di->qop == DIGEST_QOP_NONE)
+		return -1;
+	v = challenge_param(c, "userhash");
+	di->userhash = v != NULL && strcasecmp_ascii(v, "true") == 0;
+	/* "anything other than true" means not stale (§3.3). */
+	v = challenge_param(c, "stale");
+	di->stale = v != NULL && strcasecmp_ascii(v, "true") == 0;
+	return 0;
+}
+
+int
+auth_digest_rank(const struct digest_info *di)
+{
+	switch (di->alg) {
+	case DIGEST_SHA512_256:
+		return 3;
+	case DIGEST_SHA256:
+		return 2;
+	case DIGEST_MD5:
+		return 1;
+	}
+	return 0;
+}
+
+/* H(p[0] ":" p[1] ":" ... ) as lowercase hex into hex. */
+static int
+hash_hex(enum digest_alg alg, const char *const *parts, size_t n,
+    char hex[HASH_HEX_MAX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	size_t i;
+	int ok;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	ok = EVP_DigestInit_ex(ctx, alg_md(alg), NULL) == 1;
+	for (i = 0; i < n && ok; i++) {
+		if (i > 0)
+			ok = EVP_DigestUpdate(ctx, ":", 1) == 1;
+		if (ok)
+			ok = EVP_DigestUpdate(ctx, parts[i],
+			    strlen(parts[i])) == 1;
+	}
+	if (ok)
+		ok = EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	/* EVP_MD_CTX_free cleanses the state, which held the password. */
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return -1;
+	auth_hex(md, mdlen, hex);
+	OPENSSL_cleanse(md, sizeof(md));
+	return 0;
+}
+
+enum auth_rc
+auth_digest_response(const struct challenge *c, const struct cred *cred,
+    const char *method, const char *uri, const char *cnonce, unsigned nc,
+    struct buf *out)
+{
+	struct digest_info di;
+	char ha1[HASH_HEX_MAX], ha2[HASH_HEX_MAX], resp[HASH_HEX_MAX];
+	char uhash[HASH_HEX_MAX], hbody[HASH_HEX_MAX], ncs[9];
+	const char *realm, *nonce, *opaque, *qop, *user;
+	const char *p[6];
+	enum auth_rc rc;
+	int n;
+
+	if (auth_digest_usable(c, &di) == -1)
+		return AUTH_BAD_CHALLENGE;
+	if ((rc = auth_check_cred(cred)) != AUTH_OK)
+		return rc;
+	if ((realm = challenge_param(c, "realm")) == NULL)
+		realm = "";
+	nonce = challenge_param(c, "nonce");
+	opaque = challenge_param(c, "opaque");
+	qop = di.qop == DIGEST_QOP_AUTH ? "auth" : "auth-int";
+	/* "the nc value MUST be exactly 8 hexadecimal digits" (§3.4) */
+	n = snprintf(ncs, sizeof(ncs), "%08x", nc);
+	if (n != 8)
+		return AUTH_TOO_LONG;
+
+	rc = AUTH_NOMEM;
+	/* §3.4.2: A1 = user:realm:pass, and for -sess H(that):nonce:cnonce */
+	p[0] = cred->user;
+	p[1] = realm;
+	p[2] = cred->pass;
+	if (hash_hex(di.alg, p, 3, ha1) == -1)
+		goto out;
+	if (di.sess) {
+		p[0] = ha1;
+		p[1] = nonce;
+		p[2] = cnonce;
+		if (hash_hex(di.alg, p, 3, ha1) == -1)
+			goto out;
+	}
+	/*
+	 * §3.4.3: A2 = method:uri, plus H(entity-body) for auth-int; a
+	 * CONNECT request has no body, so that is H("").
+	 */
+	p[0] = method;
+	p[1] = uri;
+	n = 2;
+	if (di.qop == DIGEST_QOP_AUTH_INT) {
+		const char *empty = "";
+
+		if (hash_hex(di.alg, &empty, 1, hbody) == -1)
+			goto out;
+		p[n++] = hbody;
+	}
+	if (hash_hex(di.alg, p, (size_t)n, ha2) == -1)
+		goto out;
+	/* §3.4.1, or RFC 2617 §3.2.2.1 when the server sent no qop. */
+	p[0] = ha1;
+	p[1] = nonce;
+	if (di.qop == DIGEST_QOP_NONE) {
+		p[2] = ha2;
+		n = 3;
+	} else {
+		p[2] = ncs;
+		p[3] = cnonce;
+		p[4] = qop;
+		p[5] = ha2;
+		n = 6;
+	}
+	if (hash_hex(di.alg, p, (size_t)n, resp) == -1)
+		goto out;
+	/* §3.4.4: username = H(unq(username) ":" unq(realm)) */
+	user = cred->user;
+	if (di.userhash) {
+		p[0] = cred->user;
+		p[1] = realm;
+		if (hash_hex(di.alg, p, 2, uhash) == -1)
+			goto out;
+		user = uhash;
+	}
+
+	/*
+	 * §3.4: username, realm, nonce, uri, response, cnonce and opaque are
+	 * quoted-strings; algorithm, qop and nc are tokens.  The order is
+	 * curl's, which proxies have long seen.
+	 */
+	if ((rc = auth_out_str(out, "Digest ")) != AUTH_OK ||
+	    (rc = auth_out_quoted(out, "username", user)) != AUTH_OK ||
+	    (rc = auth_out_quoted(out, ", realm", realm)) != AUTH_OK ||
+	    (rc = auth_out_quoted(out, ", nonce", nonce)) != AUTH_OK ||
+	    (rc = auth_out_quoted(out, ", uri", uri)) != AUTH_OK)
+		goto out;
+	if (di.qop != DIGEST_QOP_NONE &&
+	    ((rc = auth_out_quoted(out, ", cnonce", cnonce)) != AUTH_OK ||
+	    (rc = auth_out_str(out, ", nc=")) != AUTH_OK ||
+	    (rc = auth_out_str(out, ncs)) != AUTH_OK ||
+	    (rc = auth_out_str(out, ", qop=")) != AUTH_OK ||
+	    (rc = auth_out_str(out, qop)) != AUTH_OK))
+		goto out;
+	if ((rc = auth_out_quoted(out, ", response", resp)) != AUTH_OK)
+		goto out;
+	if (opaque != NULL &&
+	    (rc = auth_out_quoted(out, ", opaque", opaque)) != AUTH_OK)
+		goto out;
+	/* Echoed only when the server named one, as curl test 206 expects. */
+	if (challenge_param(c, "algorithm") != NULL &&
+	    ((rc = auth_out_str(out, ", algorithm=")) != AUTH_OK ||
+	    (rc = auth_out_str(out, alg_name(&di))) != AUTH_OK))
+		goto out;
+	if (di.userhash &&
+	    (rc = auth_out_str(out, ", userhash=true")) != AUTH_OK)
+		goto out;
+	rc = AUTH_OK;
+out:
+	OPENSSL_cleanse(ha1, sizeof(ha1));
+	OPENSSL_cleanse(ha2, sizeof(ha2));
+	OPENSSL_cleanse(resp, sizeof(resp));
+	return rc;
+}

@@ -1,0 +1,96 @@
+#ifndef POSTERN_AUTH_INT_H
+#define POSTERN_AUTH_INT_H
+
+/*
+ * Private to auth.c and auth_*.c (and their unit tests): the pieces of
+ * each scheme, with randomness and time passed in as plain arguments so
+ * that published vectors can be checked byte for byte.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "challenge.h"
+
+#define AUTH_CRED_MAX	1024	/* bytes of a user name or a password */
+
+/* auth.c: shared helpers */
+enum auth_rc	auth_out_add(struct buf *, const void *, size_t);
+enum auth_rc	auth_out_str(struct buf *, const char *);
+/* "name=\"value\"" with '"' and '\' escaped (RFC 9110 §5.6.4). */
+enum auth_rc	auth_out_quoted(struct buf *, const char *name,
+		    const char *value);
+enum auth_rc	auth_base64_encode(struct buf *, const void *, size_t);
+/* Strict RFC 4648 base64 with padding; -1 on anything else or overflow. */
+int		auth_base64_decode(const char *, size_t, unsigned char *,
+		    size_t max, size_t *outlen);
+void		auth_hex(const unsigned char *, size_t, char *out);
+/* True if s holds a control character (RFC 7617 §2, RFC 5234 CTL). */
+int		auth_has_ctl(const char *);
+enum auth_rc	auth_check_cred(const struct cred *);
+
+/* auth_basic.c */
+enum auth_rc	auth_basic_response(const struct cred *, struct buf *out);
+
+/* auth_digest.c */
+enum digest_alg {
+	DIGEST_MD5 = 1,
+	DIGEST_SHA256,
+	DIGEST_SHA512_256,
+};
+enum digest_qop {
+	DIGEST_QOP_NONE = 0,	/* RFC 2617 compatibility: no qop sent */
+	DIGEST_QOP_AUTH,
+	DIGEST_QOP_AUTH_INT,
+};
+struct digest_info {
+	enum digest_alg	 alg;
+	int		 sess;
+	enum digest_qop	 qop;
+	int		 userhash;
+	int		 stale;
+};
+/* 0 and *info filled if the challenge can be answered, else -1. */
+int		auth_digest_usable(const struct challenge *,
+		    struct digest_info *);
+/* Higher is stronger: SHA-512-256 > SHA-256 > MD5 (RFC 7616 §3.7). */
+int		auth_digest_rank(const struct digest_info *);
+/* The whole "Digest ..." value for method and uri (RFC 7616 §3.4). */
+enum auth_rc	auth_digest_response(const struct challenge *,
+		    const struct cred *, const char *method, const char *uri,
+		    const char *cnonce, unsigned nc, struct buf *out);
+
+/* auth_ntlm.c (MS-NLMP) */
+#define NTLM_TARGETINFO_MAX	8192	/* bytes of Type 2 target info */
+
+struct ntlm_type2 {
+	uint32_t		 flags;
+	unsigned char		 challenge[8];
+	const unsigned char	*ti;		/* points into the message */
+	size_t			 tilen;
+	int			 have_ts;	/* MsvAvTimestamp was there */
+	unsigned char		 ts[8];
+};
+/* "NTLM <base64 Type 1>" */
+enum auth_rc	auth_ntlm_type1(struct buf *out);
+/* Every offset and length checked; AUTH_BAD_CHALLENGE or AUTH_TOO_LONG. */
+enum auth_rc	auth_ntlm_parse_type2(const unsigned char *, size_t,
+		    struct ntlm_type2 *);
+/* "NTLM <base64 Type 3>" from the token68 of the Type 2 challenge. */
+enum auth_rc	auth_ntlm_type3(const char *type2_b64, const struct cred *,
+		    const struct auth_env *, struct buf *out);
+/* NTOWFv2(password, user, domain) of MS-NLMP §3.3.2. */
+enum auth_rc	auth_ntlm_ntowfv2(const char *user, const char *domain,
+		    const char *pass, unsigned char out[16]);
+/*
+ * NTLMv2 response (NTProofStr || temp) appended to nt, and the LMv2
+ * response into lm (MS-NLMP §3.3.2).  ts is the FILETIME, little-endian.
+ */
+enum auth_rc	auth_ntlm_v2(const unsigned char ntowf[16],
+		    const unsigned char srvchal[8],
+		    const unsigned char clichal[8], const unsigned char ts[8],
+		    const unsigned char *ti, size_t tilen, struct buf *nt,
+		    unsigned char lm[24]);
+
+#endif

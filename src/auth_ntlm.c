@@ -1,0 +1,485 @@
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "auth.h"
+#include "auth_int.h"
+#include "md4.h"
+
+/*
+ * NTLM over HTTP (MS-NLMP), NTLMv2 only: NTLMv1 and LM are broken and
+ * not sent.  The exchange is Type 1 (NEGOTIATE_MESSAGE) → 407 with Type 2
+ * (CHALLENGE_MESSAGE) → Type 3 (AUTHENTICATE_MESSAGE), on one connection.
+ * Everything read from a Type 2 is bounds-checked before use: offsets
+ * and lengths come from the proxy (CVE-2018-16890, CVE-2019-3822).
+ */
+
+#define NTLM_SIG		"NTLMSSP"	/* with its NUL: 8 bytes */
+#define NTLM_TYPE2_MIN		32	/* up to and including flags+challenge */
+#define NTLM_TYPE2_TI_MIN	48	/* with the target info buffer */
+#define NTLM_TYPE2_MAX		(CHALLENGE_TOKEN68_MAX / 4 * 3)
+#define NTLM_TYPE3_HDR		64
+#define NTLM_TYPE3_MAX		(NTLM_TYPE3_HDR + 24 + 48 + \
+	    NTLM_TARGETINFO_MAX + 4 * AUTH_CRED_MAX)
+
+/* MS-NLMP §2.2.2.5 */
+#define NEG_UNICODE		0x00000001U
+#define NEG_OEM			0x00000002U
+#define NEG_REQUEST_TARGET	0x00000004U
+#define NEG_NTLM		0x00000200U
+#define NEG_ALWAYS_SIGN		0x00008000U
+#define NEG_EXTENDED_SESSION	0x00080000U
+#define NEG_TARGET_INFO		0x00800000U
+
+/*
+ * curl's Type 1 flags (OEM, REQUEST_TARGET, NTLM, ALWAYS_SIGN and
+ * EXTENDED_SESSIONSECURITY, its "NTLM2 key") plus UNICODE, so that the
+ * proxy may pick UTF-16 names, which we prefer.  No domain or workstation
+ * is supplied in Type 1.
+ */
+#define TYPE1_FLAGS	(NEG_UNICODE | NEG_OEM | NEG_REQUEST_TARGET | \
+	    NEG_NTLM | NEG_ALWAYS_SIGN | NEG_EXTENDED_SESSION)
+
+/* AV pair ids, §2.2.2.1 */
+#define AV_EOL		0
+#define AV_TIMESTAMP	7
+
+/* Seconds between 1601-01-01 (FILETIME) and 1970-01-01. */
+#define FILETIME_EPOCH	11644473600LL
+
+static uint16_t
+get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static void
+put16(unsigned char *p, size_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+enum auth_rc
+auth_ntlm_type1(struct buf *out)
+{
+	unsigned char m[32];
+	enum auth_rc rc;
+
+	/* Signature, type, flags, then empty domain and workstation. */
+	memset(m, 0, sizeof(m));
+	memcpy(m, NTLM_SIG, 8);
+	put32(m + 8, 1);
+	put32(m + 12, TYPE1_FLAGS);
+	put32(m + 20, 32);		/* offsets past the header */
+	put32(m + 28, 32);
+	if ((rc = auth_out_str(out, "NTLM ")) != AUTH_OK)
+		return rc;
+	return auth_base64_encode(out, m, sizeof(m));
+}
+
+/* A security buffer (len, maxlen, offset) inside a message of mlen. */
+static int
+secbuf(const unsigned char *m, size_t mlen, size_t at, size_t *off,
+    size_t *len)
+{
+	*len = get16(m + at);
+	*off = get32(m + at + 4);
+	/* Both comparisons avoid off + len, which could wrap. */
+	if (*off > mlen || *len > mlen - *off)
+		return -1;
+	return 0;
+}
+
+enum auth_rc
+auth_ntlm_parse_type2(const unsigned char *m, size_t mlen,
+    struct ntlm_type2 *t2)
+{
+	size_t off, len, pos, alen;
+	uint16_t id;
+
+	memset(t2, 0, sizeof(*t2));
+	if (mlen < NTLM_TYPE2_MIN || memcmp(m, NTLM_SIG, 8) != 0 ||
+	    get32(m + 8) != 2)
+		return AUTH_BAD_CHALLENGE;
+	/* TargetName is not used, but a lie about it is still a lie. */
+	if (secbuf(m, mlen, 12, &off, &len) == -1)
+		return AUTH_BAD_CHALLENGE;
+	t2->flags = get32(m + 20);
+	memcpy(t2->challenge, m + 24, 8);
+	if (mlen < NTLM_TYPE2_TI_MIN) {
+		if (t2->flags & NEG_TARGET_INFO)
+			return AUTH_BAD_CHALLENGE;
+		return AUTH_OK;
+	}
+	if (secbuf(m, mlen, 40, &off, &len) == -1)
+		return AUTH_BAD_CHALLENGE;
+	if (len == 0)
+		return AUTH_OK;
+	/* Target info overlapping the fixed header makes no sense. */
+	if (off < NTLM_TYPE2_TI_MIN)
+		return AUTH_BAD_CHALLENGE;
+	if (len > NTLM_TARGETINFO_MAX)
+		return AUTH_TOO_LONG;
+	t2->ti = m + off;
+	t2->tilen = len;
+	/*
+	 * Walk the AV pairs (§2.2.2.1) for MsvAvTimestamp.  Each pair must
+	 * fit in what is left; the walk ends at MsvAvEOL or the buffer end.
+	 */
+	for (pos = 0; len - pos >= 4; pos += alen) {
+		id = get16(t2->ti + pos);
+		alen = get16(t2->ti + pos + 2);
+		pos += 4;
+		if (alen > len - pos)
+			return AUTH_BAD_CHALLENGE;
+		if (id == AV_EOL)
+			break;
+		if (id == AV_TIMESTAMP && alen == 8) {
+			memcpy(t2->ts, t2->ti + pos, 8);
+			t2->have_ts = 1;
+		}
+	}
+	return AUTH_OK;
+}
+
+/*
+ * UTF-8 to UTF-16LE.  Bytes that are not valid UTF-8 are taken as
+ * Latin-1, which is what a Latin-1 terminal meant and what curl sends.
+ * With upper set, ASCII letters are upper-cased (the user name in
+ * NTOWFv2, §3.3.2); other scripts are left as they are, a known limit.
+ */
+static enum auth_rc
+utf16le(struct buf *b, const char *s, int upper)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char u[4];
+	enum auth_rc rc;
+	uint32_t cp;
+	size_t n, k;
+
+	while (*p != '\0') {
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			n = 2;
+			cp = *p & 0x1f;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			n = 3;
+			cp = *p & 0x0f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			n = 4;
+			cp = *p & 0x07;
+		} else {
+			n = 1;
+			cp = *p;
+		}
+		for (k = 1; k < n; k++) {
+			if ((p[k] & 0xc0) != 0x80)
+				break;
+			cp = cp << 6 | (p[k] & 0x3f);
+		}
+		/* Overlong, surrogate or out-of-range forms are not UTF-8. */
+		if (k < n || (n == 3 && (cp < 0x800 ||
+		    (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+			n = 1;
+			cp = *p;
+		}
+		p += n;
+		if (upper && cp >= 'a' && cp <= 'z')
+			cp -= 32;
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			put16(u, 0xd800 | (cp >> 10));
+			put16(u + 2, 0xdc00 | (cp & 0x3ff));
+			rc = auth_out_add(b, u, 4);
+		} else {
+			put16(u, cp);
+			rc = auth_out_add(b, u, 2);
+		}
+		if (rc != AUTH_OK)
+			return rc;
+	}
+	return AUTH_OK;
+}
+
+static int
+hmac_md5(const unsigned char *key, size_t keylen, const void *data,
+    size_t len, unsigned char out[16])
+{
+	unsigned int olen = 0;
+
+	if (HMAC(EVP_md5(), key, (int)keylen, data, len, out, &olen) == NULL ||
+	    olen != 16)
+		return -1;
+	return 0;
+}
+
+enum auth_rc
+auth_ntlm_ntowfv2(const char *user, const char *domain, const char *pass,
+    unsigned char out[16])
+{
+	unsigned char nt[MD4_DIGEST_LEN];
+	struct buf b;
+	enum auth_rc rc;
+
+	/* NTOWFv1 = MD4(UNICODE(Passwd)) */
+	buf_init(&b, 4 * AUTH_CRED_MAX);
+	if ((rc = utf16le(&b, pass, 0)) != AUTH_OK)
+		goto out;
+	md4(b.data != NULL ? b.data : "", b.len, nt);
+	buf_reset(&b);
+	/* NTOWFv2 = HMAC_MD5(NTOWFv1, UNICODE(Upper(User) + UserDom)) */
+	if ((rc = utf16le(&b, user, 1)) != AUTH_OK ||
+	    (rc = utf16le(&b, domain, 0)) != AUTH_OK)
+		goto out;
+	if (hmac_md5(nt, sizeof(nt), b.data != NULL ? b.data : "", b.len,
+	    out) == -1)
+		rc = AUTH_NOMEM;
+out:
+	OPENSSL_cleanse(nt, sizeof(nt));
+	buf_wipe(&b);
+	return rc;
+}
+
+enum auth_rc
+auth_ntlm_v2(const unsigned char ntowf[16], const unsigned char srvchal[8],
+    const unsigned char clichal[8], const unsigned char ts[8],
+    const unsigned char *ti, size_t tilen, struct buf *nt,
+    unsigned char lm[24])
+{
+	static const unsigned char zero[8];
+	static const unsigned char ver[2] = { 1, 1 };
+	unsigned char proof[16], both[16];
+	struct buf tmp;
+	enum auth_rc rc;
+
+	/*
+	 * §3.3.2: temp = Responserversion HiResponserversion Z(6) Time
+	 * ClientChallenge Z(4) ServerName Z(4), and the proof is keyed over
+	 * the server challenge followed by temp.
+	 */
+	buf_init(&tmp, 8 + 28 + NTLM_TARGETINFO_MAX + 4);
+	if (tilen > NTLM_TARGETINFO_MAX)
+		return AUTH_TOO_LONG;
+	if ((rc = auth_out_add(&tmp, srvchal, 8)) != AUTH_OK ||
+	    (rc = auth_out_add(&tmp, ver, 2)) != AUTH_OK ||
+	    (rc = auth_out_add(&tmp, zero, 6)) != AUTH_OK ||
+	    (rc = auth_out_add(&tmp, ts, 8)) != AUTH_OK ||
+	    (rc = auth_out_add(&tmp, clichal, 8)) != AUTH_OK ||
+	    (rc = auth_out_add(&tmp, zero, 4)) != AUTH_OK ||
+	    (tilen > 0 && (rc = auth_out_add(&tmp, ti, tilen)) != AUTH_OK) ||
+	    (rc = auth_out_add(&tmp, zero, 4)) != AUTH_OK)
+		goto out;
+	rc = AUTH_NOMEM;
+	if (hmac_md5(ntowf, 16, tmp.data, tmp.len, proof) == -1)
+		goto out;
+	/* NtChallengeResponse = NTProofStr || temp */
+	if ((rc = auth_out_add(nt, proof, 16)) != AUTH_OK ||
+	    (rc = auth_out_add(nt, tmp.data + 8, tmp.len - 8)) != AUTH_OK)
+		goto out;
+	/* LmChallengeResponse = HMAC_MD5(key, srvchal || clichal) || clichal */
+	memcpy(both, srvchal, 8);
+	memcpy(both + 8, clichal, 8);
+	rc = AUTH_NOMEM;
+	if (hmac_md5(ntowf, 16, both, 16, lm) == -1)
+		goto out;
+	memcpy(lm + 16, clichal, 8);
+	rc = AUTH_OK;
+out:
+	OPENSSL_cleanse(proof, sizeof(proof));
+	buf_wipe(&tmp);
+	return rc;
+}
+
+/* "DOMAIN\user" or "user@domain"; otherwise the domain is empty. */
+static enum auth_rc
+split_user(const char *full, struct buf *user, struct buf *domain)
+{
+	const char *p;
+	enum auth_rc rc;
+
+	if ((p = strchr(full, '\\')) != NULL) {
+		if ((rc = auth_out_add(domain, full, (size_t)(p - full))) !=
+		    AUTH_OK)
+			return rc;
+		return auth_out_str(user, p + 1);
+	}
+	if ((p = strrchr(full, '@')) != NULL) {
+		if ((rc = auth_out_add(user, full, (size_t)(p - full))) !=
+		    AUTH_OK)
+			return rc;
+		return auth_out_str(domain, p + 1);
+	}
+	if ((rc = auth_out_str(user, full)) != AUTH_OK)
+		return rc;
+	return auth_out_add(domain, "", 0);
+}
+
+/* Names in Type 3: UTF-16LE when the proxy chose UNICODE, else as bytes. */
+static enum auth_rc
+wire_name(struct buf *b, const char *s, int unicode)
+{
+	return unicode ? utf16le(b, s, 0) : auth_out_str(b, s);
+}
+
+enum auth_rc
+auth_ntlm_type3(const char *type2_b64, const struct cred *cred,
+    const struct auth_env *env, struct buf *out)
+{
+	struct ntlm_type2 t2;
+	struct buf user, domain, wuser, wdomain, nt, msg;
+	unsigned char *raw = NULL, ntowf[16], lm[24], clichal[8], ts[8];
+	size_t rawlen, off, b64len;
+	uint32_t flags;
+	enum auth_rc rc;
+	int unicode, i;
+	uint64_t ft;
+
+	buf_init(&user, AUTH_CRED_MAX);
+	buf_init(&domain, AUTH_CRED_MAX);
+	buf_init(&wuser, 4 * AUTH_CRED_MAX);
+	buf_init(&wdomain, 4 * AUTH_CRED_MAX);
+	buf_init(&nt, 16 + 28 + NTLM_TARGETINFO_MAX + 4);
+	buf_init(&msg, NTLM_TYPE3_MAX);
+
+	if ((rc = auth_check_cred(cred)) != AUTH_OK)
+		goto out;
+	b64len = strlen(type2_b64);
+	if (b64len > CHALLENGE_TOKEN68_MAX) {
+		rc = AUTH_TOO_LONG;
+		goto out;
+	}
+	rc = AUTH_NOMEM;
+	if ((raw = malloc(NTLM_TYPE2_MAX)) == NULL)
+		goto out;
+	if (auth_base64_decode(type2_b64, b64len, raw, NTLM_TYPE2_MAX,
+	    &rawlen) == -1) {
+		rc = AUTH_BAD_CHALLENGE;
+		goto out;
+	}
+	if ((rc = auth_ntlm_parse_type2(raw, rawlen, &t2)) != AUTH_OK)
+		goto out;
+
+	rc = AUTH_NOMEM;
+	if (env == NULL || env->random == NULL ||
+	    env->random(clichal, sizeof(clichal)) != 0)
+		goto out;
+	/*
+	 * The proxy's own clock when it sent one (MS-NLMP §3.1.5.2.1), so
+	 * that clock skew on our side cannot fail the response.
+	 */
+	if (t2.have_ts)
+		memcpy(ts, t2.ts, 8);
+	else {
+		if (env->now == NULL)
+			goto out;
+		ft = (uint64_t)(env->now() + FILETIME_EPOCH) * 10000000U;
+		for (i = 0; i < 8; i++)
+			ts[i] = (unsigned char)(ft >> (8 * i));
+	}
+
+	if ((rc = split_user(cred->user, &user, &domain)) != AUTH_OK ||
+	    (rc = auth_ntlm_ntowfv2(user.data, domain.data, cred->pass,
+	    ntowf)) != AUTH_OK ||
+	    (rc = auth_ntlm_v2(ntowf, t2.challenge, clichal, ts, t2.ti,
+	    t2.tilen, &nt, lm)) != AUTH_OK)
+		goto out;
+	/*
+	 * With MsvAvTimestamp present the client "SHOULD NOT send the
+	 * LmChallengeResponse and SHOULD send Z(24) instead" (§3.1.5.2.1).
+	 */
+	if (t2.have_ts)
+		memset(lm, 0, sizeof(lm));
+
+	unicode = (t2.flags & NEG_UNICODE) != 0;
+	flags = t2.flags & (TYPE1_FLAGS | NEG_TARGET_INFO);
+	flags |= NEG_NTLM | (unicode ? NEG_UNICODE : NEG_OEM);
+	flags &= unicode ? ~NEG_OEM : ~NEG_UNICODE;
+	if ((rc = wire_name(&wuser, user.data, unicode)) != AUTH_OK ||
+	    (rc = wire_name(&wdomain, domain.data, unicode)) != AUTH_OK)
+		goto out;
+
+	/*
+	 * §2.2.1.3: the fixed part, then LM, NT, domain, user, and an empty
+	 * workstation (nothing about this host goes out) and session key.
+	 * Every length fits in 16 bits: the buffers above are bounded well
+	 * below 64 KiB.
+	 */
+	{
+		unsigned char h[NTLM_TYPE3_HDR];
+
+		memset(h, 0, sizeof(h));
+		memcpy(h, NTLM_SIG, 8);
+		put32(h + 8, 3);
+		off = NTLM_TYPE3_HDR;
+		put16(h + 12, 24);
+		put16(h + 14, 24);
+		put32(h + 16, (uint32_t)off);
+		off += 24;
+		put16(h + 20, nt.len);
+		put16(h + 22, nt.len);
+		put32(h + 24, (uint32_t)off);
+		off += nt.len;
+		put16(h + 28, wdomain.len);
+		put16(h + 30, wdomain.len);
+		put32(h + 32, (uint32_t)off);
+		off += wdomain.len;
+		put16(h + 36, wuser.len);
+		put16(h + 38, wuser.len);
+		put32(h + 40, (uint32_t)off);
+		off += wuser.len;
+		put32(h + 48, (uint32_t)off);	/* workstation, empty */
+		put32(h + 56, (uint32_t)off);	/* session key, empty */
+		put32(h + 60, flags);
+		if (off > 0xffff) {
+			rc = AUTH_TOO_LONG;
+			goto out;
+		}
+		if ((rc = auth_out_add(&msg, h, sizeof(h))) != AUTH_OK)
+			goto out;
+	}
+	if ((rc = auth_out_add(&msg, lm, 24)) != AUTH_OK ||
+	    (rc = auth_out_add(&msg, nt.data, nt.len)) != AUTH_OK ||
+	    (wdomain.len > 0 && (rc = auth_out_add(&msg, wdomain.data,
+	    wdomain.len)) != AUTH_OK) ||
+	    (wuser.len > 0 && (rc = auth_out_add(&msg, wuser.data,
+	    wuser.len)) != AUTH_OK))
+		goto out;
+	if ((rc = auth_out_str(out, "NTLM ")) != AUTH_OK)
+		goto out;
+	rc = auth_base64_encode(out, msg.data, msg.len);
+out:
+	OPENSSL_cleanse(ntowf, sizeof(ntowf));
+	OPENSSL_cleanse(lm, sizeof(lm));
+	if (raw != NULL) {
+		OPENSSL_cleanse(raw, NTLM_TYPE2_MAX);
+		free(raw);
+	}
+	buf_wipe(&msg);
+	buf_wipe(&nt);
+	buf_wipe(&wdomain);
+	buf_wipe(&wuser);
+	buf_wipe(&domain);
+	buf_wipe(&user);
+	return rc;
+}

@@ -1,0 +1,325 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "netrc.h"
+#include "util.h"
+
+struct lexer {
+	const char	*s;
+	size_t		 len;
+	size_t		 i;
+	char		 tok[NETRC_TOKEN_MAX + 1];
+	size_t		 toklen;
+};
+
+struct entry {
+	int	 used;			/* a machine or default was opened */
+	int	 is_default;
+	int	 host_match;
+	int	 have_login;
+	int	 have_pass;
+	char	 login[NETRC_TOKEN_MAX + 1];
+	char	 pass[NETRC_TOKEN_MAX + 1];
+};
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+	    c == '\v';
+}
+
+/* Next token into lx->tok: 1, 0 at the end, or -(enum netrc_rc). */
+static int
+next_token(struct lexer *lx)
+{
+	size_t i;
+	char c;
+
+	for (;;) {
+		while (lx->i < lx->len && is_space(lx->s[lx->i]))
+			lx->i++;
+		if (lx->i >= lx->len)
+			return 0;
+		if (lx->s[lx->i] != '#')
+			break;
+		while (lx->i < lx->len && lx->s[lx->i] != '\n')
+			lx->i++;
+	}
+	lx->toklen = 0;
+	if (lx->s[lx->i] == '"') {
+		/* A quoted token ends on its line (curl reads by line). */
+		for (lx->i++;; lx->i++) {
+			if (lx->i >= lx->len || lx->s[lx->i] == '\n')
+				return -NETRC_SYNTAX;
+			c = lx->s[lx->i];
+			if (c == '"') {
+				lx->i++;
+				break;
+			}
+			if (c == '\\') {
+				if (++lx->i >= lx->len)
+					return -NETRC_SYNTAX;
+				c = lx->s[lx->i];
+				if (c == 'n')
+					c = '\n';
+				else if (c == 'r')
+					c = '\r';
+				else if (c == 't')
+					c = '\t';
+			}
+			if (lx->toklen == NETRC_TOKEN_MAX)
+				return -NETRC_TOO_LARGE;
+			lx->tok[lx->toklen++] = c;
+		}
+	} else {
+		while (lx->i < lx->len && !is_space(lx->s[lx->i])) {
+			if (lx->toklen == NETRC_TOKEN_MAX)
+				return -NETRC_TOO_LARGE;
+			lx->tok[lx->toklen++] = lx->s[lx->i++];
+		}
+	}
+	lx->tok[lx->toklen] = '\0';
+	/*
+	 * A NUL, CR, LF or other control character has no business in a
+	 * host, login or password: it would cut or split the header built
+	 * from it (curl tests 480, 792).
+	 */
+	for (i = 0; i < lx->toklen; i++)
+		if ((unsigned char)lx->tok[i] < 0x20 ||
+		    (unsigned char)lx->tok[i] == 0x7f)
+			return -NETRC_BAD_CHAR;
+	return 1;
+}
+
+/* The value after a keyword: the end of the file there is an error. */
+static int
+value_token(struct lexer *lx)
+{
+	int t = next_token(lx);
+
+	return t == 0 ? -NETRC_SYNTAX : t;
+}
+
+/* macdef: the rest of its line, then lines up to an empty one. */
+static void
+skip_macdef(struct lexer *lx)
+{
+	while (lx->i < lx->len && lx->s[lx->i] != '\n')
+		lx->i++;
+	if (lx->i < lx->len)
+		lx->i++;
+	while (lx->i < lx->len) {
+		if (lx->s[lx->i] == '\n') {
+			lx->i++;
+			return;
+		}
+		if (lx->s[lx->i] == '\r' && lx->i + 1 < lx->len &&
+		    lx->s[lx->i + 1] == '\n') {
+			lx->i += 2;
+			return;
+		}
+		while (lx->i < lx->len && lx->s[lx->i] != '\n')
+			lx->i++;
+		if (lx->i < lx->len)
+			lx->i++;
+	}
+}
+
+/* Host names compare case-insensitively; "proxy." is "proxy". */
+static int
+host_eq(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+
+	if (alen > 0 && a[alen - 1] == '.')
+		alen--;
+	if (blen > 0 && b[blen - 1] == '.')
+		blen--;
+	return alen == blen && strncasecmp_ascii(a, b, alen) == 0;
+}
+
+static int
+entry_fits(const struct entry *e, const char *user)
+{
+	return user == NULL || !e->have_login || strcmp(e->login, user) == 0;
+}
+
+/* Close the entry being read: is it the one we want? */
+static void
+finish(struct entry *cur, struct entry *found, struct entry *dflt,
+    const char *user)
+{
+	if (cur->used && entry_fits(cur, user)) {
+		if (cur->is_default && !dflt->used)
+			*dflt = *cur;
+		else if (!cur->is_default && cur->host_match && !found->used)
+			*found = *cur;
+	}
+	OPENSSL_cleanse(cur, sizeof(*cur));
+}
+
+static int
+keyword(const struct lexer *lx, const char *kw)
+{
+	return strcasecmp_ascii(lx->tok, kw) == 0;
+}
+
+/* Every line within NETRC_LINE_MAX, the file within NETRC_FILE_MAX. */
+static enum netrc_rc
+check_sizes(const char *buf, size_t len)
+{
+	size_t i, start = 0;
+
+	if (len > NETRC_FILE_MAX)
+		return NETRC_TOO_LARGE;
+	for (i = 0; i <= len; i++)
+		if (i == len || buf[i] == '\n') {
+			if (i - start > NETRC_LINE_MAX)
+				return NETRC_TOO_LARGE;
+			start = i + 1;
+		}
+	return NETRC_OK;
+}
+
+static char *
+dup_str(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p;
+
+	if ((p = malloc(n)) != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
+static void
+free_secret(char **p)
+{
+	if (*p != NULL) {
+		OPENSSL_cleanse(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}
+
+enum netrc_rc
+netrc_find(const char *buf, size_t len, const char *host, const char *user,
+    struct cred *out)
+{
+	struct lexer *lx = NULL;
+	struct entry *e = NULL, *cur, *found, *dflt, *use;
+	enum netrc_rc rc;
+	int t;
+
+	out->user = NULL;
+	out->pass = NULL;
+	if ((rc = check_sizes(buf, len)) != NETRC_OK)
+		return rc;
+	/* Three entries and a token of 4 KiB each: too big for the stack. */
+	lx = calloc(1, sizeof(*lx));
+	e = calloc(3, sizeof(*e));
+	rc = NETRC_NOMEM;
+	if (lx == NULL || e == NULL)
+		goto out;
+	cur = &e[0];
+	found = &e[1];
+	dflt = &e[2];
+	lx->s = buf;
+	lx->len = len;
+
+	while ((t = next_token(lx)) == 1) {
+		if (keyword(lx, "machine") || keyword(lx, "default")) {
+			finish(cur, found, dflt, user);
+			cur->used = 1;
+			if (keyword(lx, "default")) {
+				cur->is_default = 1;
+				continue;
+			}
+			if ((t = value_token(lx)) != 1)
+				break;
+			cur->host_match = host_eq(lx->tok, lx->toklen, host);
+		} else if (keyword(lx, "login") || keyword(lx, "password") ||
+		    keyword(lx, "account")) {
+			char *dst = NULL;
+			int *have = NULL;
+
+			if (keyword(lx, "login")) {
+				dst = cur->login;
+				have = &cur->have_login;
+			} else if (keyword(lx, "password")) {
+				dst = cur->pass;
+				have = &cur->have_pass;
+			}
+			if ((t = value_token(lx)) != 1)
+				break;
+			/* Outside an entry there is nothing to attach to. */
+			if (dst != NULL && cur->used) {
+				memcpy(dst, lx->tok, lx->toklen + 1);
+				*have = 1;
+			}
+		} else if (keyword(lx, "macdef")) {
+			/* A macro ends the entry before it (ftp(1)). */
+			finish(cur, found, dflt, user);
+			skip_macdef(lx);
+		}
+		/* Anything else (port, unknown words) is skipped, as curl does. */
+	}
+	if (t < 0) {
+		rc = (enum netrc_rc)-t;
+		goto out;
+	}
+	finish(cur, found, dflt, user);
+
+	use = found->used ? found : dflt->used ? dflt : NULL;
+	if (use == NULL) {
+		rc = NETRC_NOT_FOUND;
+		goto out;
+	}
+	rc = NETRC_NOMEM;
+	if (use->have_login)
+		out->user = dup_str(use->login);
+	else if (user != NULL)
+		out->user = dup_str(user);
+	if ((use->have_login || user != NULL) && out->user == NULL)
+		goto out;
+	if (use->have_pass && (out->pass = dup_str(use->pass)) == NULL)
+		goto out;
+	rc = NETRC_OK;
+out:
+	if (rc != NETRC_OK) {
+		free_secret(&out->user);
+		free_secret(&out->pass);
+	}
+	if (lx != NULL) {
+		OPENSSL_cleanse(lx, sizeof(*lx));
+		free(lx);
+	}
+	if (e != NULL) {
+		OPENSSL_cleanse(e, 3 * sizeof(*e));
+		free(e);
+	}
+	return rc;
+}
+
+const char *
+netrc_strerror(enum netrc_rc rc)
+{
+	switch (rc) {
+	case NETRC_OK:
+		return "ok";
+	case NETRC_NOT_FOUND:
+		return "no entry for the host";
+	case NETRC_SYNTAX:
+		return "syntax error (unterminated quote or missing value)";
+	case NETRC_TOO_LARGE:
+		return "netrc too large (token, line or file over the limit)";
+	case NETRC_BAD_CHAR:
+		return "control character in a token";
+	case NETRC_NOMEM:
+		return "out of memory";
+	}
+	return "unknown error";
+}

@@ -1,0 +1,135 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "netrc.h"
+#include "netrcfile.h"
+#include "util.h"
+
+#define PATH_SHOW_MAX	256	/* bytes of the path shown in a message */
+
+__attribute__((format(printf, 4, 5)))
+static void
+say(char *msg, size_t msglen, const char *path, const char *fmt, ...)
+{
+	char shown[PATH_SHOW_MAX];
+	char tail[256];
+	va_list ap;
+	int n;
+
+	if (msglen == 0)
+		return;
+	/* The path may come from $NETRC: show it escaped. */
+	escape_text(shown, sizeof(shown), path, strlen(path));
+	va_start(ap, fmt);
+	n = vsnprintf(tail, sizeof(tail), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		tail[0] = '\0';
+	n = snprintf(msg, msglen, "%s %s", shown, tail);
+	if (n < 0)
+		msg[0] = '\0';
+}
+
+enum netrcfile_rc
+netrcfile_read(const char *path, struct buf *out, char *msg, size_t msglen)
+{
+	struct stat st;
+	enum netrcfile_rc rc;
+	char chunk[4096];
+	ssize_t n;
+	int fd, save_errno;
+
+	buf_init(out, NETRC_FILE_MAX);
+	if (msglen > 0)
+		msg[0] = '\0';
+	/*
+	 * O_NOFOLLOW: a symlink is not followed (ELOOP); O_NONBLOCK: a FIFO
+	 * opens at once instead of waiting for a writer, and fstat below
+	 * turns it away before any read.
+	 */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return NETRC_MISSING;
+		if (errno == ELOOP) {
+			say(msg, msglen, path, "is a symbolic link: ignored");
+			return NETRC_SKIPPED;
+		}
+		say(msg, msglen, path, "cannot be opened: %s", strerror(errno));
+		return NETRC_READ_ERROR;
+	}
+	if (fstat(fd, &st) == -1) {
+		save_errno = errno;
+		say(msg, msglen, path, "cannot be examined: %s",
+		    strerror(save_errno));
+		rc = NETRC_READ_ERROR;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		say(msg, msglen, path, "is %s, not a regular file: ignored",
+		    S_ISDIR(st.st_mode) ? "a directory" :
+		    S_ISFIFO(st.st_mode) ? "a FIFO" : "a special file");
+		rc = NETRC_SKIPPED;
+		goto out;
+	}
+	/* As ftp(1) and Python's netrc do: another's file is not ours. */
+	if (st.st_uid != geteuid()) {
+		say(msg, msglen, path, "is not owned by you: its passwords are "
+		    "not used");
+		rc = NETRC_INSECURE;
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		char shown[PATH_SHOW_MAX];
+
+		escape_text(shown, sizeof(shown), path, strlen(path));
+		say(msg, msglen, path, "is %s by group or others: its "
+		    "passwords are not used (chmod 600 %s)",
+		    (st.st_mode & 044) != 0 ? "readable" : "writable", shown);
+		rc = NETRC_INSECURE;
+		goto out;
+	}
+	if (st.st_size > NETRC_FILE_MAX) {
+		say(msg, msglen, path, "is too large (over %d bytes): ignored",
+		    NETRC_FILE_MAX);
+		rc = NETRC_READ_TOO_LARGE;
+		goto out;
+	}
+	/* The size can change under us: the buffer's ceiling still holds. */
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			save_errno = errno;
+			say(msg, msglen, path, "cannot be read: %s",
+			    strerror(save_errno));
+			rc = NETRC_READ_ERROR;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (buf_add(out, chunk, (size_t)n) == -1) {
+			say(msg, msglen, path, "is too large (over %d bytes): "
+			    "ignored", NETRC_FILE_MAX);
+			rc = NETRC_READ_TOO_LARGE;
+			goto out;
+		}
+	}
+	rc = NETRC_READ_OK;
+out:
+	explicit_bzero(chunk, sizeof(chunk));
+	if (rc != NETRC_READ_OK)
+		buf_wipe(out);
+	save_errno = errno;
+	close(fd);
+	errno = save_errno;
+	return rc;
+}
