@@ -295,6 +295,7 @@ gather(struct http_resp *rp, const char *data, size_t len, size_t *pos,
 		memcpy(rp->line + rp->linelen, data + *pos, take);
 		rp->linelen += take;
 		rp->line[rp->linelen] = '\0';
+		*pos += take;
 		*err = HTTP_LINE_TOO_LONG;
 		return -1;
 	}
@@ -334,12 +335,14 @@ http_feed(struct http_resp *rp, const char *data, size_t len, size_t *used)
 		before = pos;
 		r = gather(rp, data, len, &pos, &rc);
 		rp->hdrbytes += pos - before;
-		if (r == -1)
-			break;
+		/* The section's cap first, so that the error does not depend
+		 * on how the bytes were split. */
 		if (rp->hdrbytes > HTTP_HEADER_MAX) {
 			rc = HTTP_HEADER_TOO_LONG;
 			break;
 		}
+		if (r == -1)
+			break;
 		if (r == 0)
 			break;
 		if ((rc = check_line(rp, &n)) != HTTP_MORE)
@@ -471,12 +474,12 @@ http_body_feed(struct http_resp *rp, const char *data, size_t len,
 		before = pos;
 		r = gather(rp, data, len, &pos, &rc);
 		rp->hdrbytes += pos - before;
-		if (r == -1)
-			goto out;
 		if (rp->hdrbytes > 2 * HTTP_HEADER_MAX) {
 			rc = HTTP_HEADER_TOO_LONG;
 			goto out;
 		}
+		if (r == -1)
+			goto out;
 		if (r == 0)
 			break;
 		if ((rc = check_line(rp, &n)) != HTTP_MORE)

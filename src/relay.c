@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -8,19 +10,35 @@
 #include "log.h"
 #include "relay.h"
 
-#define RELAY_BUF	(256 * 1024)	/* one direction's buffer */
+#define RELAY_BUF	(256 * 1024)	/* a copying direction's buffer */
+#define PIPE_WANT	(1024 * 1024)	/* our own pipes' size, if allowed */
+#define SPLICE_MAX	(1024 * 1024)	/* bytes asked of one splice() */
+
+/*
+ * How a direction moves bytes.  On Linux a plain tunnel never copies them
+ * through user space: splice() goes straight from a pipe to the socket or
+ * the reverse, or through a pipe of our own when neither end is one.
+ * Terminals, O_APPEND files and TLS copy through a buffer.
+ */
+enum mode { M_COPY, M_DIRECT, M_PIPE };
 
 enum { P_STDIN, P_NET, P_STDOUT, P_COUNT };
 
 struct dir {
-	size_t	off;
-	size_t	len;
-	char	data[RELAY_BUF];
+	enum mode	 mode;
+	int		 in;		/* fd read from (the socket for down) */
+	int		 out;		/* fd written to */
+	int		 open;		/* input not at its end yet */
+	int		 wait_out;	/* M_DIRECT: input ready, output full */
+	int		 p[2];		/* M_PIPE: our pipe */
+	size_t		 queued;	/* bytes in our pipe or buffer */
+	size_t		 cap;
+	size_t		 off;		/* M_COPY: start of queued bytes */
+	char		*buf;		/* M_COPY */
 };
 
-/* Static: a relay runs once per process, and BSS costs nothing until
- * bytes flow. */
-static struct dir up, down;
+/* Static: one relay per process, and BSS costs nothing until used. */
+static char upbuf[RELAY_BUF], downbuf[RELAY_BUF];
 static int saved_flags[2] = { -1, -1 };
 
 void
@@ -48,27 +66,6 @@ relay_stdio_restore(void)
 			(void)fcntl(fd, F_SETFL, saved_flags[fd]);
 }
 
-static size_t
-room(struct dir *d)
-{
-	if (d->len == 0)
-		d->off = 0;
-	else if (d->off + d->len == RELAY_BUF && d->off > 0) {
-		memmove(d->data, d->data + d->off, d->len);
-		d->off = 0;
-	}
-	return RELAY_BUF - d->off - d->len;
-}
-
-static void
-consumed(struct dir *d, size_t n)
-{
-	d->off += n;
-	d->len -= n;
-	if (d->len == 0)
-		d->off = 0;
-}
-
 static int
 fail(const char *what)
 {
@@ -83,88 +80,274 @@ tls_fail(struct stream *s)
 	return EXIT_IO;
 }
 
+/* What the stdio end of a direction allows: a pipe can be spliced to
+ * directly, a socket or a plain file through our pipe, anything else
+ * (a terminal, /dev/null, an O_APPEND file) is copied. */
+static enum mode
+stdio_mode(int fd)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st) == -1)
+		return M_COPY;
+	if (S_ISFIFO(st.st_mode))
+		return M_DIRECT;
+	if (S_ISSOCK(st.st_mode))
+		return M_PIPE;
+	if (S_ISREG(st.st_mode) && (fl = fcntl(fd, F_GETFL)) != -1 &&
+	    (fl & O_APPEND) == 0)
+		return M_PIPE;
+	return M_COPY;
+}
+
+static void
+set_copy(struct dir *d, char *buf)
+{
+	d->mode = M_COPY;
+	d->buf = buf;
+	d->cap = RELAY_BUF;
+}
+
+static void
+setup(struct dir *d, struct stream *net, int stdio_fd, char *buf)
+{
+	int sz;
+
+	d->mode = net->ssl != NULL ? M_COPY : stdio_mode(stdio_fd);
+	d->p[0] = d->p[1] = -1;
+	if (d->mode == M_PIPE) {
+		if (pipe2(d->p, O_NONBLOCK | O_CLOEXEC) == -1) {
+			set_copy(d, buf);
+			return;
+		}
+		/* A larger pipe means fewer splices per megabyte. */
+		if ((sz = fcntl(d->p[1], F_SETPIPE_SZ, PIPE_WANT)) == -1)
+			sz = fcntl(d->p[1], F_GETPIPE_SZ);
+		d->cap = sz > 0 ? (size_t)sz : 65536;
+	} else if (d->mode == M_COPY)
+		set_copy(d, buf);
+}
+
+static void
+teardown(struct dir *d)
+{
+	if (d->p[0] != -1) {
+		close(d->p[0]);
+		close(d->p[1]);
+	}
+}
+
+/* Events the input and the output of d wait for. */
+static void
+events(const struct dir *d, short *in, short *out, short want_in,
+    short want_out)
+{
+	*in = *out = 0;
+	switch (d->mode) {
+	case M_DIRECT:
+		if (d->open) {
+			if (d->wait_out)
+				*out = want_out;
+			else
+				*in = want_in;
+		}
+		break;
+	default:
+		if (d->open && d->queued < d->cap)
+			*in = want_in;
+		if (d->queued > 0)
+			*out = want_out;
+		break;
+	}
+}
+
+static ssize_t
+do_splice(int in, int out, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = splice(in, NULL, out, NULL, n, SPLICE_F_MOVE |
+		    SPLICE_F_NONBLOCK);
+	while (r == -1 && errno == EINTR);
+	return r;
+}
+
+/* Input side of d is ready: take what it has.  -1 on error. */
+static int
+pull(struct dir *d, struct stream *net, int from_net)
+{
+	size_t tail;
+	ssize_t r;
+
+	switch (d->mode) {
+	case M_DIRECT:
+		r = do_splice(d->in, d->out, SPLICE_MAX);
+		if (r > 0) {
+			d->wait_out = 0;
+			return 0;
+		}
+		if (r == -1 && errno == EAGAIN) {
+			/* Either end may have blocked: wait for the other. */
+			d->wait_out = !d->wait_out;
+			return 0;
+		}
+		break;
+	case M_PIPE:
+		r = do_splice(d->in, d->p[1], d->cap - d->queued);
+		if (r > 0)
+			d->queued += (size_t)r;
+		break;
+	default:
+		if (d->queued == 0)
+			d->off = 0;
+		else if (d->off + d->queued == d->cap) {
+			memmove(d->buf, d->buf + d->off, d->queued);
+			d->off = 0;
+		}
+		tail = d->cap - d->off - d->queued;
+		r = from_net ? stream_read(net, d->buf + d->off + d->queued,
+		    tail) : read(d->in, d->buf + d->off + d->queued, tail);
+		if (r > 0)
+			d->queued += (size_t)r;
+		break;
+	}
+	if (r == 0) {
+		d->open = 0;
+		return 0;
+	}
+	if (r > 0 || errno == EAGAIN || errno == EINTR)
+		return 0;
+	return -1;
+}
+
+/* Output side of d is ready: give it what is queued.  -1 on error. */
+static int
+push(struct dir *d, struct stream *net, int to_net)
+{
+	ssize_t r;
+
+	if (d->mode == M_PIPE)
+		r = do_splice(d->p[0], d->out, d->queued);
+	else
+		r = to_net ? stream_write(net, d->buf + d->off, d->queued) :
+		    write(d->out, d->buf + d->off, d->queued);
+	if (r > 0) {
+		d->queued -= (size_t)r;
+		d->off = d->queued == 0 ? 0 : d->off + (size_t)r;
+		return 0;
+	}
+	if (r == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	return -1;
+}
+
 int
 relay_run(struct stream *net, int half_close)
 {
+	struct dir up = { M_COPY, 0, -1, 1, 0, { -1, -1 }, 0, 0, 0, NULL };
+	struct dir down = { M_COPY, -1, 1, 1, 0, { -1, -1 }, 0, 0, 0, NULL };
 	struct pollfd pfd[P_COUNT];
-	int in_open = 1, net_open = 1, shut = 0, n;
-	short wr, ww;
-	ssize_t r;
+	short ui, uo, di, dout, wr, ww;
+	int shut = 0, n, rc = EXIT_OK;
 
-	up.off = up.len = down.off = down.len = 0;
+	up.out = down.in = net->fd;
+	setup(&up, net, 0, upbuf);
+	setup(&down, net, 1, downbuf);
+	/* Bytes that came with the proxy's reply go out before anything
+	 * the socket holds: copy them through the buffer first. */
+	if (stream_pending(net) > 0 && down.mode != M_COPY) {
+		teardown(&down);
+		set_copy(&down, downbuf);
+		down.p[0] = down.p[1] = -1;
+	}
+	log_trace(2, "relay: up %s, down %s", up.mode == M_COPY ? "copy" :
+	    up.mode == M_DIRECT ? "splice" : "splice via pipe", down.mode ==
+	    M_COPY ? "copy" : down.mode == M_DIRECT ? "splice" :
+	    "splice via pipe");
 
 	for (;;) {
-		if (!net_open && down.len == 0)
-			return EXIT_OK;
-		if (half_close && !in_open && up.len == 0 && !shut && net_open) {
+		if (!down.open && down.queued == 0)
+			break;
+		if (half_close && !up.open && up.queued == 0 && !shut) {
 			log_trace(2, "end of input: shutting down the tunnel's "
 			    "sending side");
-			if (stream_shutdown(net) == -1 && errno != ENOTCONN)
-				return fail("shutting down the tunnel");
+			if (stream_shutdown(net) == -1 && errno != ENOTCONN) {
+				rc = fail("shutting down the tunnel");
+				break;
+			}
 			shut = 1;
 		}
+		/* Pushback drained: the socket can be spliced from now on. */
+		if (down.mode == M_COPY && down.buf == downbuf &&
+		    down.queued == 0 && net->ssl == NULL &&
+		    stream_pending(net) == 0 && stdio_mode(1) != M_COPY) {
+			setup(&down, net, 1, downbuf);
+			down.queued = 0;
+		}
 
-		pfd[P_STDIN].fd = in_open && room(&up) > 0 ? 0 : -1;
-		pfd[P_STDIN].events = POLLIN;
 		wr = net->want_r;
 		ww = net->want_w;
-		pfd[P_NET].events = 0;
-		if (net_open && room(&down) > 0)
-			pfd[P_NET].events |= net->want_r;
-		if (up.len > 0)
-			pfd[P_NET].events |= net->want_w;
-		pfd[P_NET].fd = pfd[P_NET].events ? net->fd : -1;
-		pfd[P_STDOUT].fd = down.len > 0 ? 1 : -1;
-		pfd[P_STDOUT].events = POLLOUT;
+		events(&up, &ui, &uo, POLLIN, ww);
+		events(&down, &di, &dout, wr, POLLOUT);
+		pfd[P_STDIN].fd = ui ? 0 : -1;
+		pfd[P_STDIN].events = ui;
+		pfd[P_NET].fd = uo | di ? net->fd : -1;
+		pfd[P_NET].events = uo | di;
+		pfd[P_STDOUT].fd = dout ? 1 : -1;
+		pfd[P_STDOUT].events = dout;
 
 		n = poll(pfd, P_COUNT, stream_pending(net) > 0 ? 0 : -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			return fail("poll");
+			log_error("poll: %s", strerror(errno));
+			rc = EXIT_IO;
+			break;
 		}
 
-		if (pfd[P_STDIN].fd != -1 && pfd[P_STDIN].revents) {
-			r = read(0, up.data + up.off + up.len, room(&up));
-			if (r > 0)
-				up.len += (size_t)r;
-			else if (r == 0) {
+#define READY(i, ev)	(pfd[i].fd != -1 && (pfd[i].revents & ((ev) | \
+			    POLLERR | POLLHUP)))
+		if ((up.mode == M_DIRECT && up.wait_out) ? READY(P_NET, uo) :
+		    READY(P_STDIN, ui)) {
+			if (pull(&up, net, 0) == -1) {
+				rc = fail(up.mode == M_DIRECT ? "moving standard "
+				    "input into the tunnel" : "reading standard input");
+				break;
+			}
+			if (!up.open)
 				log_trace(2, "end of input");
-				in_open = 0;
-			} else if (errno != EAGAIN && errno != EINTR)
-				return fail("reading standard input");
 		}
-		/* With TLS a write may wait for POLLIN and a read for POLLOUT:
-		 * each is tried on the events it asked for. */
-		if (up.len > 0 && (pfd[P_NET].revents & (ww | POLLERR |
-		    POLLHUP))) {
-			r = stream_write(net, up.data + up.off, up.len);
-			if (r > 0)
-				consumed(&up, (size_t)r);
-			else if (r == -1 && errno != EAGAIN)
-				return net->tls_failed ? tls_fail(net) :
+		if (up.mode != M_DIRECT && up.queued > 0 && READY(P_NET, uo)) {
+			if (push(&up, net, 1) == -1) {
+				rc = net->tls_failed ? tls_fail(net) :
 				    fail("sending into the tunnel");
+				break;
+			}
 		}
-		if (net_open && room(&down) > 0 && ((pfd[P_NET].revents & (wr |
-		    POLLERR | POLLHUP)) || stream_pending(net) > 0)) {
-			r = stream_read(net, down.data + down.off + down.len,
-			    room(&down));
-			if (r > 0)
-				down.len += (size_t)r;
-			else if (r == 0) {
-				log_trace(2, "the tunnel was closed by the far "
-				    "side");
-				net_open = 0;
-			} else if (errno != EAGAIN)
-				return net->tls_failed ? tls_fail(net) :
-				    fail("reading from the tunnel");
+		if ((down.mode == M_DIRECT && down.wait_out) ?
+		    READY(P_STDOUT, dout) : (READY(P_NET, di) ||
+		    (di && stream_pending(net) > 0))) {
+			if (pull(&down, net, 1) == -1) {
+				rc = net->tls_failed ? tls_fail(net) :
+				    fail(down.mode == M_DIRECT ? "moving the tunnel to "
+				    "standard output" : "reading from the tunnel");
+				break;
+			}
+			if (!down.open)
+				log_trace(2, "the far side closed the tunnel");
 		}
-		if (pfd[P_STDOUT].fd != -1 && pfd[P_STDOUT].revents) {
-			r = write(1, down.data + down.off, down.len);
-			if (r > 0)
-				consumed(&down, (size_t)r);
-			else if (r == -1 && errno != EAGAIN && errno != EINTR)
-				return fail("writing standard output");
+		if (down.mode != M_DIRECT && down.queued > 0 &&
+		    READY(P_STDOUT, dout)) {
+			if (push(&down, net, 0) == -1) {
+				rc = fail("writing standard output");
+				break;
+			}
 		}
+#undef READY
 	}
+	teardown(&up);
+	teardown(&down);
+	return rc;
 }

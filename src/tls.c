@@ -272,8 +272,12 @@ tls_start(struct stream *s, const struct tls_opts *o,
 			n = net_wait(s->fd, ev, deadline);
 			if (n == 1)
 				continue;
-			snprintf(msg, msglen, n == 0 ? "timed out during the "
-			    "handshake" : "poll: %s", strerror(errno));
+			if (n == 0)
+				snprintf(msg, msglen, "timed out during the "
+				    "handshake (does the proxy speak TLS on this "
+				    "port?)");
+			else
+				snprintf(msg, msglen, "poll: %s", strerror(errno));
 			return -1;
 		}
 		handshake_error(ssl, ret, msg, msglen);
