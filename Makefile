@@ -38,8 +38,10 @@ $(B)/obj/%.o: src/%.c src/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# Link beside and rename: tests may be running the old binary.
 $(B)/postern: $(OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp $(OBJS) $(LIBS)
+	mv -f $@.tmp $@
 
 $(B)/t_%: tests/unit/t_%.c $(LIBOBJS) tests/unit/tap.h
 	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LIBS)
@@ -80,5 +82,8 @@ uninstall:
 
 clean:
 	rm -rf build
+
+-include tests/fuzz.mk
+-include bench/bench.mk
 
 .PHONY: all units asan check deps demo install uninstall clean

@@ -12,6 +12,7 @@ enum {
 	EXIT_REFUSED	= 6,	/* 403, 405, other 4xx/5xx */
 	EXIT_UNREACHABLE = 7,	/* 502, 503, 504 */
 	EXIT_PROTOCOL	= 8,	/* not valid HTTP, or a limit exceeded */
+	EXIT_IDLE	= 9,	/* no traffic for --idle-timeout */
 };
 
 #endif

@@ -1,4 +1,5 @@
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,8 @@ struct config {
 	const char	*ua;
 	int64_t		 timeout_ms;
 	int		 half_close;
+	int		 fdpass;
+	int64_t		 idle_ms;
 	int		 family;
 	unsigned	 auth_allowed;
 	struct cred_opts creds;
@@ -67,6 +70,8 @@ static const char usage_text[] =
 "  -A, --user-agent STRING     User-Agent of the CONNECT request (default postern/VERSION)\n"
 "  -t, --connect-timeout SECS  bound on reaching the proxy and the CONNECT exchange (default 30)\n"
 "  -N, --half-close            pass the end of input on to the tunnel and keep reading\n"
+"      --idle-timeout SECS     end the tunnel after SECS without traffic (default: never)\n"
+"      --fdpass                hand the connected socket to ssh (ProxyUseFdpass yes)\n"
 "  -4, --ipv4                  reach the proxy over IPv4 only\n"
 "  -6, --ipv6                  reach the proxy over IPv6 only\n"
 "  -v, --verbose               trace the exchange on stderr (repeat for more)\n"
@@ -83,6 +88,8 @@ enum {
 	OPT_CERT,
 	OPT_KEY,
 	OPT_INSECURE,
+	OPT_IDLE,
+	OPT_FDPASS,
 };
 
 static const struct option longopts[] = {
@@ -100,6 +107,8 @@ static const struct option longopts[] = {
 	{ "user-agent",		required_argument,	NULL, 'A' },
 	{ "connect-timeout",	required_argument,	NULL, 't' },
 	{ "half-close",		no_argument,		NULL, 'N' },
+	{ "idle-timeout",	required_argument,	NULL, OPT_IDLE },
+	{ "fdpass",		no_argument,		NULL, OPT_FDPASS },
 	{ "ipv4",		no_argument,		NULL, '4' },
 	{ "ipv6",		no_argument,		NULL, '6' },
 	{ "verbose",		no_argument,		NULL, 'v' },
@@ -162,7 +171,7 @@ version(void)
 	printf("postern %s\n", POSTERN_VERSION);
 	printf("proxies: http https chains\n");
 	printf("auth: basic digest ntlm\n");
-	printf("relay: poll\n");
+	printf("relay: splice, poll; fdpass\n");
 	printf("built with %s\n", OPENSSL_VERSION_TEXT);
 }
 
@@ -241,6 +250,23 @@ choose_proxies(struct config *c)
 		    "http_proxy");
 	snprintf(from, sizeof(from), " (from %s)", var);
 	add_proxy(c, url, from);
+}
+
+/* Refuse --fdpass where it cannot work, before anything is sent. */
+static void
+check_fdpass(const struct config *c)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < c->nhops; i++)
+		if (c->hops[i].tls)
+			usage_error("--fdpass cannot be used with an https proxy "
+			    "(%s): the TLS session cannot be handed over",
+			    c->hops[i].name);
+	if (fstat(1, &st) == -1 || !S_ISSOCK(st.st_mode))
+		usage_error("--fdpass: standard output is not a Unix socket "
+		    "(use it with ssh's ProxyUseFdpass yes)");
 }
 
 static void
@@ -325,6 +351,15 @@ parse_options(struct config *c, int argc, char **argv)
 		case 'N':
 			c->half_close = 1;
 			break;
+		case OPT_IDLE:
+			if (parse_seconds(optarg, TIMEOUT_MAX_MS, &c->idle_ms) ==
+			    -1)
+				usage_error("invalid idle timeout: \"%s\" "
+				    "(seconds, more than 0)", show(optarg));
+			break;
+		case OPT_FDPASS:
+			c->fdpass = 1;
+			break;
 		case '4':
 			four = 1;
 			break;
@@ -357,6 +392,12 @@ parse_options(struct config *c, int argc, char **argv)
 		usage_error("--netrc-file and --no-netrc cannot be used together");
 	if (c->tls.key != NULL && c->tls.cert == NULL)
 		usage_error("--proxy-key needs --proxy-cert");
+	if (c->fdpass && c->half_close)
+		usage_error("--fdpass and -N cannot be used together: ssh owns "
+		    "the socket after the handover");
+	if (c->fdpass && c->idle_ms > 0)
+		usage_error("--fdpass and --idle-timeout cannot be used "
+		    "together: no relay runs after the handover");
 	c->family = four ? AF_INET : six ? AF_INET6 : AF_UNSPEC;
 	log_verbosity = q ? -1 : v;
 	parse_target(c, argc - optind, argv + optind);
@@ -374,6 +415,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	parse_options(&c, argc, argv);
 	choose_proxies(&c);
+	if (c.fdpass)
+		check_fdpass(&c);
 
 	memset(&tc, 0, sizeof(tc));
 	tc.hops = c.hops;
@@ -390,13 +433,24 @@ main(int argc, char **argv)
 	rc = tunnel_open(&tc, &s);
 	if (rc != EXIT_OK)
 		return rc;
+	if (c.fdpass) {
+		/* Bytes we already read past the 2xx header cannot travel
+		 * with the descriptor: relay instead of losing them. */
+		if (stream_pending(&s) == 0) {
+			rc = relay_fdpass(s.fd);
+			stream_close(&s);
+			return rc;
+		}
+		log_trace(1, "--fdpass: bytes came with the proxy's reply; "
+		    "relaying instead");
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	relay_stdio_nonblock();
 	atexit(relay_stdio_restore);
-	rc = relay_run(&s, c.half_close);
+	rc = relay_run(&s, c.half_close, c.idle_ms);
 	stream_close(&s);
 	return rc;
 }

@@ -1,4 +1,6 @@
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +11,7 @@
 #include "exitcodes.h"
 #include "log.h"
 #include "relay.h"
+#include "util.h"
 
 #define RELAY_BUF	(256 * 1024)	/* a copying direction's buffer */
 #define PIPE_WANT	(1024 * 1024)	/* our own pipes' size, if allowed */
@@ -40,6 +43,7 @@ struct dir {
 /* Static: one relay per process, and BSS costs nothing until used. */
 static char upbuf[RELAY_BUF], downbuf[RELAY_BUF];
 static int saved_flags[2] = { -1, -1 };
+static uint64_t moved;		/* transfers that moved bytes, any way */
 
 void
 relay_stdio_nonblock(void)
@@ -186,6 +190,7 @@ pull(struct dir *d, struct stream *net, int from_net)
 		r = do_splice(d->in, d->out, SPLICE_MAX);
 		if (r > 0) {
 			d->wait_out = 0;
+			moved++;
 			return 0;
 		}
 		if (r == -1 && errno == EAGAIN) {
@@ -196,8 +201,10 @@ pull(struct dir *d, struct stream *net, int from_net)
 		break;
 	case M_PIPE:
 		r = do_splice(d->in, d->p[1], d->cap - d->queued);
-		if (r > 0)
+		if (r > 0) {
 			d->queued += (size_t)r;
+			moved++;
+		}
 		break;
 	default:
 		if (d->queued == 0)
@@ -209,8 +216,10 @@ pull(struct dir *d, struct stream *net, int from_net)
 		tail = d->cap - d->off - d->queued;
 		r = from_net ? stream_read(net, d->buf + d->off + d->queued,
 		    tail) : read(d->in, d->buf + d->off + d->queued, tail);
-		if (r > 0)
+		if (r > 0) {
 			d->queued += (size_t)r;
+			moved++;
+		}
 		break;
 	}
 	if (r == 0) {
@@ -244,13 +253,54 @@ push(struct dir *d, struct stream *net, int to_net)
 }
 
 int
-relay_run(struct stream *net, int half_close)
+relay_fdpass(int fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct cmsghdr *c;
+	struct msghdr msg;
+	struct iovec iov;
+	char byte = 0;
+	ssize_t r;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cm, 0, sizeof(cm));
+	/* One byte of data carries the descriptor, as ssh expects. */
+	iov.iov_base = &byte;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	do
+		r = sendmsg(1, &msg, MSG_NOSIGNAL);
+	while (r == -1 && (errno == EINTR || errno == EAGAIN));
+	if (r != 1) {
+		log_error("--fdpass: passing the socket on standard output: %s",
+		    r == -1 ? strerror(errno) : "short write");
+		return EXIT_IO;
+	}
+	log_trace(1, "--fdpass: socket handed over");
+	return EXIT_OK;
+}
+
+int
+relay_run(struct stream *net, int half_close, int64_t idle_ms)
 {
 	struct dir up = { M_COPY, 0, -1, 1, 0, { -1, -1 }, 0, 0, 0, NULL };
 	struct dir down = { M_COPY, -1, 1, 1, 0, { -1, -1 }, 0, 0, 0, NULL };
 	struct pollfd pfd[P_COUNT];
 	short ui, uo, di, dout, wr, ww;
-	int shut = 0, n, rc = EXIT_OK;
+	int shut = 0, n, rc = EXIT_OK, timeout;
+	int64_t last = idle_ms > 0 ? now_ms() : 0, left;
+	uint64_t seen = moved;
 
 	up.out = down.in = net->fd;
 	setup(&up, net, 0, upbuf);
@@ -298,7 +348,29 @@ relay_run(struct stream *net, int half_close)
 		pfd[P_STDOUT].fd = dout ? 1 : -1;
 		pfd[P_STDOUT].events = dout;
 
-		n = poll(pfd, P_COUNT, stream_pending(net) > 0 ? 0 : -1);
+		timeout = -1;
+		if (stream_pending(net) > 0)
+			timeout = 0;
+		else if (idle_ms > 0) {
+			/* Only reading counts: every byte written was read
+			 * first, and an idle tunnel reads nothing. */
+			if (moved != seen) {
+				seen = moved;
+				last = now_ms();
+			}
+			left = last + idle_ms - now_ms();
+			if (left <= 0) {
+				log_error("no traffic for %g s: closing the "
+				    "tunnel (--idle-timeout)",
+				    (double)idle_ms / 1000);
+				rc = EXIT_IDLE;
+				break;
+			}
+			timeout = left > 60000 ? 60000 : (int)left;
+		}
+		n = poll(pfd, P_COUNT, timeout);
+		if (n == 0)
+			continue;
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
