@@ -128,8 +128,8 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* One line, as every error: the help is a flag away. */
 	log_error("%s", msg);
-	fprintf(stderr, "Try 'postern --help' for more information.\n");
 	exit(EXIT_USAGE);
 }
 
@@ -278,7 +278,8 @@ parse_options(struct config *c, int argc, char **argv)
 	c->timeout_ms = TIMEOUT_DEFAULT_MS;
 	c->ua = "postern/" POSTERN_VERSION;
 	c->auth_allowed = AUTH_BUILTIN;
-	while ((ch = getopt_long(argc, argv, "x:U:H:A:t:N46vqVh", longopts,
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":x:U:H:A:t:N46vqVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'x':
@@ -378,10 +379,15 @@ parse_options(struct config *c, int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(EXIT_OK);
+		case ':':
+			usage_error("option %s needs an argument (see postern "
+			    "--help)", show(argv[optind - 1]));
 		default:
-			fprintf(stderr, "Try 'postern --help' for more "
-			    "information.\n");
-			exit(EXIT_USAGE);
+			if (optopt != 0 && optopt != '?')
+				usage_error("unknown option -%c (see postern "
+				    "--help)", optopt);
+			usage_error("unknown option %s (see postern --help)",
+			    show(argv[optind - 1]));
 		}
 	}
 	if (four && six)

@@ -240,14 +240,18 @@ static void
 bad_reply(struct tunnel *t, enum http_rc rc)
 {
 	char show[SHOW_MAX * 4 + 8];
-	size_t n = t->rp.linelen;
+	size_t n = t->rp.linelen, full;
 
+	/* The line's own CR is its terminator, not part of what we show. */
+	if (n > 0 && t->rp.line[n - 1] == '\r')
+		n--;
+	full = n;
 	if (n > SHOW_MAX)
 		n = SHOW_MAX;
 	escape_text(show, sizeof(show), t->rp.line, n);
 	tunnel_fail(t, EXIT_PROTOCOL, "%s: invalid reply to CONNECT: %s: "
 	    "\"%s%s\"", t->name, http_strerror(rc), show,
-	    n < t->rp.linelen ? "..." : "");
+	    n < full ? "..." : "");
 }
 
 static void
