@@ -347,7 +347,7 @@ parse_options(struct config *c, int argc, char **argv)
 			if (parse_seconds(optarg, TIMEOUT_MAX_MS,
 			    &c->timeout_ms) == -1)
 				usage_error("invalid timeout: \"%s\" (seconds, "
-				    "more than 0)", show(optarg));
+				    "more than 0 and at most 86400)", show(optarg));
 			break;
 		case 'N':
 			c->half_close = 1;
@@ -356,7 +356,8 @@ parse_options(struct config *c, int argc, char **argv)
 			if (parse_seconds(optarg, TIMEOUT_MAX_MS, &c->idle_ms) ==
 			    -1)
 				usage_error("invalid idle timeout: \"%s\" "
-				    "(seconds, more than 0)", show(optarg));
+				    "(seconds, more than 0 and at most 86400)",
+				    show(optarg));
 			break;
 		case OPT_FDPASS:
 			c->fdpass = 1;

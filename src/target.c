@@ -64,7 +64,11 @@ target_parse_host(const char *s, size_t len, struct target *t)
 			if (label == 0)
 				return TARGET_BAD_HOST;
 			label = 0;
-		} else if (++label > LABEL_MAX)
+		} else if (c == '-' && label == 0)
+			/* RFC 1123 §2.1: no label starts with a hyphen, and a
+			 * name that does could pass for an option later. */
+			return TARGET_BAD_HOST;
+		else if (++label > LABEL_MAX)
 			return TARGET_LABEL_TOO_LONG;
 	}
 	if (len > max)
@@ -130,7 +134,8 @@ target_strerror(enum target_rc rc)
 	case TARGET_EMPTY_HOST:
 		return "empty host";
 	case TARGET_BAD_HOST:
-		return "invalid host";
+		return "not a host name (letters, digits, '-', '.', '_'; no "
+		    "leading '-')";
 	case TARGET_NON_ASCII:
 		return "non-ASCII host name (use its xn-- form)";
 	case TARGET_HOST_TOO_LONG:

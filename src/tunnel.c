@@ -248,6 +248,11 @@ bad_reply(struct tunnel *t, enum http_rc rc)
 	full = n;
 	if (n > SHOW_MAX)
 		n = SHOW_MAX;
+	if (full == 0) {
+		tunnel_fail(t, EXIT_PROTOCOL, "%s: invalid reply to CONNECT: %s",
+		    t->name, http_strerror(rc));
+		return;
+	}
 	escape_text(show, sizeof(show), t->rp.line, n);
 	tunnel_fail(t, EXIT_PROTOCOL, "%s: invalid reply to CONNECT: %s: "
 	    "\"%s%s\"", t->name, http_strerror(rc), show,
