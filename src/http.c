@@ -431,7 +431,7 @@ http_body_feed(struct http_resp *rp, const char *data, size_t len,
     size_t *used)
 {
 	enum http_rc rc = HTTP_MORE;
-	size_t pos = 0, take, n, before;
+	size_t pos = 0, take, n;
 	int r;
 
 	if (rp->state == S_DONE) {
@@ -471,13 +471,7 @@ http_body_feed(struct http_resp *rp, const char *data, size_t len,
 		}
 		if (pos == len)
 			break;
-		before = pos;
 		r = gather(rp, data, len, &pos, &rc);
-		rp->hdrbytes += pos - before;
-		if (rp->hdrbytes > 2 * HTTP_HEADER_MAX) {
-			rc = HTTP_HEADER_TOO_LONG;
-			goto out;
-		}
 		if (r == -1)
 			goto out;
 		if (r == 0)
@@ -506,6 +500,11 @@ http_body_feed(struct http_resp *rp, const char *data, size_t len,
 	rc = rp->state == S_BODY_DONE ? HTTP_DONE : HTTP_MORE;
 out:
 	*used = pos;
+	/* A body that never ends (endless chunks) is not worth reading:
+	 * the caller reconnects instead. */
+	rp->body_seen += pos;
+	if (rc == HTTP_MORE && rp->body_seen > HTTP_DRAIN_MAX)
+		rc = HTTP_BODY_TOO_LONG;
 	return rc;
 }
 
@@ -534,6 +533,8 @@ http_strerror(enum http_rc rc)
 		return "more than 5 interim (1xx) replies";
 	case HTTP_BAD_CHUNK:
 		return "malformed chunked body";
+	case HTTP_BODY_TOO_LONG:
+		return "body longer than we read past";
 	case HTTP_NOMEM:
 		return "out of memory";
 	}

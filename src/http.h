@@ -26,6 +26,7 @@ enum http_rc {
 	HTTP_TOO_MANY_FIELDS,
 	HTTP_TOO_MANY_INTERIM,
 	HTTP_BAD_CHUNK,
+	HTTP_BODY_TOO_LONG,	/* a 407 body beyond HTTP_DRAIN_MAX */
 	HTTP_NOMEM,
 };
 
@@ -64,6 +65,7 @@ struct http_resp {
 
 	struct buf	 head;		/* lines seen, for the trace */
 	uint64_t	 body_left;	/* in a length or a chunk */
+	uint64_t	 body_seen;	/* bytes of the body read past */
 };
 
 void		http_resp_init(struct http_resp *);

@@ -186,7 +186,8 @@ proxy_clear(struct proxy *p)
 void
 proxyurl_redact(const char *url, char *out, size_t len)
 {
-	const char *at = strrchr(url, '@'), *scheme = strstr(url, "://");
+	const char *at = strrchr(url, '@');
+	size_t slen;
 	char tmp[512];
 	int n;
 
@@ -194,9 +195,15 @@ proxyurl_redact(const char *url, char *out, size_t len)
 		escape_text(out, len, url, strlen(url));
 		return;
 	}
-	n = snprintf(tmp, sizeof(tmp), "%.*s<userinfo>%s",
-	    scheme != NULL && scheme < at ? (int)(scheme - url + 3) : 0, url,
-	    at);
+	/* A scheme is letters, digits, '+', '-', '.' then "://"; a "://"
+	 * further on may be inside the password. */
+	slen = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789+-.");
+	if (slen == 0 || strncmp(url + slen, "://", 3) != 0 || url + slen > at)
+		slen = 0;
+	else
+		slen += 3;
+	n = snprintf(tmp, sizeof(tmp), "%.*s<userinfo>%s", (int)slen, url, at);
 	if (n < 0)
 		tmp[0] = '\0';
 	escape_text(out, len, tmp, strlen(tmp));

@@ -40,6 +40,11 @@ target_parse_host(const char *s, size_t len, struct target *t)
 	t->ipv6 = 0;
 	if (len == 0)
 		return TARGET_EMPTY_HOST;
+	/* Control bytes and white space first, whatever else the string
+	 * looks like, so that the message names the real problem. */
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return TARGET_BAD_HOST;
 	if (s[0] == '[') {
 		if (len < 2 || s[len - 1] != ']')
 			return TARGET_BAD_IPV6;

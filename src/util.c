@@ -16,7 +16,8 @@ parse_uint(const char *s, unsigned long min, unsigned long max,
 	for (p = s; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')
 			return -1;
-		if (v > (max - (unsigned long)(*p - '0')) / 10)
+		if ((unsigned long)(*p - '0') > max ||
+		    v > (max - (unsigned long)(*p - '0')) / 10)
 			return -1;
 		v = v * 10 + (unsigned long)(*p - '0');
 	}
@@ -73,8 +74,8 @@ escape_text(char *dst, size_t dstlen, const void *src, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = src;
+	size_t i, o = 0, n, keep = 0;
 	char tmp[5];
-	size_t i, o = 0, n;
 
 	if (dstlen == 0)
 		return;
@@ -93,20 +94,20 @@ escape_text(char *dst, size_t dstlen, const void *src, size_t len)
 			tmp[n++] = hex[c & 15];
 		} else
 			tmp[n++] = (char)c;
-		/* Keep room for "..." and the NUL. */
-		if (o + n + 4 > dstlen) {
+		if (o + n + 1 > dstlen) {
+			/* Cut at the last place that leaves room for "...". */
 			if (dstlen >= 4) {
-				while (o + 4 > dstlen)
-					o--;
-				memcpy(dst + o, "...", 3);
-				o += 3;
+				memcpy(dst + keep, "...", 3);
+				o = keep + 3;
 			}
 			break;
 		}
 		memcpy(dst + o, tmp, n);
 		o += n;
+		if (o + 4 <= dstlen)
+			keep = o;
 	}
-	dst[o < dstlen ? o : dstlen - 1] = '\0';
+	dst[o] = '\0';
 }
 
 int
