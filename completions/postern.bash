@@ -3,10 +3,12 @@
 # Keep the two lists below in step with --help (tests/options.bats checks
 # the long options).  An option that takes an argument goes in the first.
 
-_postern_opts_arg='-x --proxy -H --header -A --user-agent
-	-t --connect-timeout'
-_postern_opts_flag='-N --half-close -4 --ipv4 -6 --ipv6 -v --verbose
-	-q --quiet -V --version -h --help'
+_postern_opts_arg='-x --proxy -U --proxy-user --netrc-file --auth
+	--proxy-cacert --proxy-capath --proxy-cert --proxy-key
+	-H --header -A --user-agent -t --connect-timeout --idle-timeout'
+_postern_opts_flag='--no-netrc --proxy-insecure -N --half-close --fdpass
+	-4 --ipv4 -6 --ipv6 -v --verbose -q --quiet -V --version -h --help'
+_postern_auth_schemes='basic digest ntlm any'
 
 _postern()
 {
@@ -26,7 +28,23 @@ _postern()
 		_postern_hosts "$cur"
 		return
 		;;
-	-H | --header | -A | --user-agent | -t | --connect-timeout)
+	--netrc-file | --proxy-cacert | --proxy-cert | --proxy-key)
+		_postern_files "$cur"
+		return
+		;;
+	--proxy-capath)
+		_postern_files "$cur" -d
+		return
+		;;
+	--auth)
+		# A comma list: complete the scheme after the last comma.
+		local done=${cur%"${cur##*,}"}
+		COMPREPLY=($(compgen -P "$done" -W "$_postern_auth_schemes" \
+		    -- "${cur##*,}"))
+		return
+		;;
+	-U | --proxy-user | -H | --header | -A | --user-agent | \
+	-t | --connect-timeout | --idle-timeout)
 		return
 		;;
 	esac
@@ -39,10 +57,11 @@ _postern()
 	fi
 
 	# Count the operands before this word: HOST comes first, then PORT.
-	local i n=0 w
+	local i n=0 w argopts
+	argopts=" $(echo $_postern_opts_arg) "
 	for ((i = 1; i < cword; i++)); do
 		w=${words[i]}
-		case " $_postern_opts_arg " in
+		case $argopts in
 		*" $w "*)
 			((i++))
 			continue
@@ -60,6 +79,19 @@ _postern_hosts()
 		_known_hosts_real -- "$1"
 	else
 		COMPREPLY=($(compgen -A hostname -- "$1"))
+	fi
+}
+
+# _postern_files WORD [-d]: file names, or directory names with -d.
+_postern_files()
+{
+	if declare -F _filedir >/dev/null 2>&1; then
+		cur=$1
+		_filedir ${2:+"$2"}
+	elif [[ $2 == -d ]]; then
+		COMPREPLY=($(compgen -d -- "$1"))
+	else
+		COMPREPLY=($(compgen -f -- "$1"))
 	fi
 }
 

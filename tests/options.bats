@@ -124,3 +124,49 @@ same() {
 	short_from_list "$MAN" >"$T/list"
 	same --help "$T/help" "the option list" "$T/list"
 }
+
+@test "the README's usage block is --help, byte for byte" {
+	[[ -f $ROOT/README.md ]] || skip "no README.md"
+	help_text >"$T/help.txt"
+	# The first fenced block after "## Usage".
+	awk '/^## Usage/ { u = 1; next }
+	    u && /^```/ { if (n++) exit; next }
+	    u && n == 1' "$ROOT/README.md" >"$T/readme.txt"
+	diff -u "$T/help.txt" "$T/readme.txt"
+}
+
+# Exit codes: "EXIT_NAME = N," in src/exitcodes.h.
+codes_from_header() {
+	sed -nE 's/^[[:space:]]*EXIT_[A-Z_]+[[:space:]]*=[[:space:]]*([0-9]+).*/\1/p' \
+	    "$ROOT/src/exitcodes.h" | sort -u
+}
+
+@test "every exit status of src/exitcodes.h is in the manual and the README" {
+	codes_from_header >"$T/codes"
+	[[ -s $T/codes ]] || { echo "no exit codes found in src/exitcodes.h"; false; }
+	# The manual: ".It N" inside EXIT STATUS.
+	awk '/^\.Sh / { es = ($0 == ".Sh EXIT STATUS"); next }
+	    es && /^\.It [0-9]+$/ { print $2 }' "$MAN" | sort -u >"$T/man"
+	# The README: "| N | meaning |" rows.
+	sed -nE 's/^\| ([0-9]+) \|.*/\1/p' "$ROOT/README.md" | sort -u >"$T/readme"
+	local bad=0
+	same src/exitcodes.h "$T/codes" "the manual's EXIT STATUS" "$T/man" || bad=1
+	same src/exitcodes.h "$T/codes" "the README's exit status table" "$T/readme" || bad=1
+	((bad == 0))
+}
+
+@test "the completions offer the --auth schemes of --help" {
+	local f bad=0 s schemes
+	help_text >"$T/help.txt"
+	# "--auth LIST  allowed schemes: basic,digest,ntlm or any (default any)"
+	schemes=$(sed -nE 's/.*--auth .*schemes: ([a-z,]+) or ([a-z]+).*/\1,\2/p' \
+	    "$T/help.txt" | tr ',' ' ')
+	[[ -n $schemes ]] || { echo "no scheme list for --auth in --help"; false; }
+	for f in postern.bash _postern postern.fish; do
+		for s in $schemes; do
+			grep -v '^[[:space:]]*#' "$ROOT/completions/$f" |
+			    grep -qw -- "$s" || { echo "completions/$f lacks $s"; bad=1; }
+		done
+	done
+	((bad == 0))
+}
