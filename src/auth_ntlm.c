@@ -105,6 +105,9 @@ secbuf(const unsigned char *m, size_t mlen, size_t at, size_t *off,
 {
 	*len = get16(m + at);
 	*off = get32(m + at + 4);
+	/* An empty buffer is never read, wherever it says it starts. */
+	if (*len == 0)
+		return 0;
 	/* Both comparisons avoid off + len, which could wrap. */
 	if (*off > mlen || *len > mlen - *off)
 		return -1;
@@ -122,9 +125,10 @@ auth_ntlm_parse_type2(const unsigned char *m, size_t mlen,
 	if (mlen < NTLM_TYPE2_MIN || memcmp(m, NTLM_SIG, 8) != 0 ||
 	    get32(m + 8) != 2)
 		return AUTH_BAD_CHALLENGE;
-	/* TargetName is not used, but a lie about it is still a lie. */
-	if (secbuf(m, mlen, 12, &off, &len) == -1)
-		return AUTH_BAD_CHALLENGE;
+	/*
+	 * TargetName is never read, so it is not checked: squid's
+	 * ntlm_fake_auth, for one, sends a bogus offset there.
+	 */
 	t2->flags = get32(m + 20);
 	memcpy(t2->challenge, m + 24, 8);
 	if (mlen < NTLM_TYPE2_TI_MIN) {

@@ -76,8 +76,8 @@ add_where(char *where, size_t len, const char *what)
  * ProxyCommand with pipes on stdin and stdout, but /dev/tty still reaches
  * the user; a password is never read from stdin, which is the tunnel.
  */
-static char *
-prompt_tty(const char *question, int secret)
+char *
+creds_prompt(const char *question, int secret)
 {
 	struct termios old, quiet;
 	char line[PROMPT_MAX + 2], *d;
@@ -154,6 +154,8 @@ from_netrc(const struct cred_opts *o, const struct proxy *p, char **user,
 	if (frc != NETRC_READ_OK) {
 		if (msg[0] != '\0')
 			log_warn("%s", msg);
+		else if (frc == NETRC_MISSING && o->netrc_file != NULL)
+			log_warn("--netrc-file %s: no such file", path);
 		goto out;
 	}
 	creds_protect();
@@ -211,25 +213,28 @@ creds_get(const struct cred_opts *o, const struct proxy *p, size_t i,
 	if (pass == NULL && i == 0 &&
 	    (env = getenv("POSTERN_PROXY_PASSWORD")) != NULL)
 		pass = dupstr(env, strlen(env));
-	if (pass == NULL)
+	if (user == NULL || pass == NULL)
 		from_netrc(o, p, &user, &pass, where, wherelen);
 	if (user == NULL) {
 		snprintf(q, sizeof(q), "Proxy user for %s: ", p->name);
-		user = prompt_tty(q, 0);
+		user = creds_prompt(q, 0);
 		if (user != NULL && *user == '\0')
 			wipe_str(&user);
 	}
 	if (user != NULL && pass == NULL) {
 		snprintf(q, sizeof(q), "Proxy password for %s: ", p->name);
-		pass = prompt_tty(q, 1);
+		pass = creds_prompt(q, 1);
 	}
 	add_where(where, wherelen, "/dev/tty");
-	if (user == NULL) {
+	/* A user without a password is no credential: an empty password
+	 * is sent only when given as such ("-U alice:"). */
+	if (user == NULL || pass == NULL) {
+		wipe_str(&user);
 		wipe_str(&pass);
 		return -1;
 	}
 	creds_protect();
 	out->user = user;
-	out->pass = pass != NULL ? pass : dupstr("", 0);
+	out->pass = pass;
 	return 0;
 }

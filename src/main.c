@@ -416,6 +416,7 @@ main(int argc, char **argv)
 	static struct config c;
 	struct tunnel_cfg tc;
 	struct stream s;
+	size_t i;
 	int rc;
 
 	sane_fds();
@@ -438,6 +439,9 @@ main(int argc, char **argv)
 	tc.creds = &c.creds;
 	tc.tls = &c.tls;
 	rc = tunnel_open(&tc, &s);
+	/* The handshake is over: credentials from the URLs go now. */
+	for (i = 0; i < c.nhops; i++)
+		proxy_clear(&c.hops[i]);
 	if (rc != EXIT_OK)
 		return rc;
 	if (c.fdpass) {

@@ -92,7 +92,8 @@ netrcfile_read(const char *path, struct buf *out, char *msg, size_t msglen)
 		escape_text(shown, sizeof(shown), path, strlen(path));
 		say(msg, msglen, path, "is %s by group or others: its "
 		    "passwords are not used (chmod 600 %s)",
-		    (st.st_mode & 044) != 0 ? "readable" : "writable", shown);
+		    (st.st_mode & 044) != 0 ? "readable" : (st.st_mode & 022) !=
+		    0 ? "writable" : "usable", shown);
 		rc = NETRC_INSECURE;
 		goto out;
 	}

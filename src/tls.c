@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "creds.h"
 #include "log.h"
 #include "net.h"
 #include "stream.h"
@@ -96,6 +97,30 @@ bio_destroy(BIO *b)
 	return 1;
 }
 
+/*
+ * The pass phrase of an encrypted --proxy-key comes from the terminal,
+ * never from stdin (OpenSSL's default), which is the tunnel's data.
+ */
+static int
+passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	const char *key = arg;
+	char q[512], *p;
+	size_t n;
+
+	(void)rwflag;
+	snprintf(q, sizeof(q), "Pass phrase for %s: ", key);
+	if ((p = creds_prompt(q, 1)) == NULL)
+		return 0;
+	n = strlen(p);
+	if (n >= (size_t)size)
+		n = 0;
+	memcpy(buf, p, n);
+	OPENSSL_cleanse(p, strlen(p));
+	free(p);
+	return (int)n;
+}
+
 static int
 setup_ctx(const struct tls_opts *o, char *msg, size_t msglen)
 {
@@ -127,6 +152,9 @@ setup_ctx(const struct tls_opts *o, char *msg, size_t msglen)
 	SSL_CTX_set_verify(ctx, o->insecure ? SSL_VERIFY_NONE :
 	    SSL_VERIFY_PEER, NULL);
 	if (o->cert != NULL) {
+		SSL_CTX_set_default_passwd_cb(ctx, passphrase);
+		SSL_CTX_set_default_passwd_cb_userdata(ctx,
+		    (void *)(o->key ? o->key : o->cert));
 		if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1) {
 			tls_error_string(err, sizeof(err));
 			snprintf(msg, msglen, "cannot load client certificate %s: "

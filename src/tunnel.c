@@ -169,9 +169,17 @@ do_tls(struct tunnel *t)
 static void
 io_fail(struct tunnel *t, const char *doing, ssize_t n)
 {
-	if (n == -1 && t->s->tls_failed)
-		tunnel_fail(t, EXIT_TLS, "TLS with %s failed %s: %s", t->name,
-		    doing, stream_tls_error(t->s));
+	const char *e;
+
+	if (n == -1 && t->s->tls_failed) {
+		/* TLS 1.3 refuses a missing client certificate only after
+		 * the handshake, so it surfaces here. */
+		e = stream_tls_error(t->s);
+		tunnel_fail(t, EXIT_TLS, "TLS with %s failed %s: %s%s", t->name,
+		    doing, e, strstr(e, "certificate required") != NULL ?
+		    "; the proxy requires a client certificate (--proxy-cert)" :
+		    "");
+	}
 	else
 		tunnel_fail(t, EXIT_CONNECT, "%s: %s: %s", t->name, doing,
 		    n == 0 ? "connection closed" : strerror(errno));
@@ -395,6 +403,24 @@ auth_failed(struct tunnel *t, enum auth_rc rc)
 	}
 }
 
+/*
+ * Start over from the first proxy.  The proxies before this one answered
+ * on the old connection: their exchanges start afresh (a Digest nonce or
+ * an NTLM session does not carry over), with the credentials kept.
+ */
+static void
+reconnect(struct tunnel *t, const char *why)
+{
+	size_t i;
+
+	log_trace(1, "%s: %s; reconnecting", t->name, why);
+	for (i = 0; i < t->hop; i++) {
+		memset(&t->hs[i].as, 0, sizeof(t->hs[i].as));
+		buf_reset(&t->hs[i].authz);
+	}
+	tunnel_enter(t, T_CONNECT);
+}
+
 static void
 do_auth(struct tunnel *t)
 {
@@ -455,11 +481,8 @@ do_auth(struct tunnel *t)
 	    "prefer an https:// proxy)" : "");
 	if (reuse && fields != ntlm_restart)
 		tunnel_enter(t, T_READ_BODY);
-	else {
-		log_trace(1, "%s: the proxy closes the connection after 407; "
-		    "reconnecting", t->name);
-		tunnel_enter(t, T_CONNECT);
-	}
+	else
+		reconnect(t, "the proxy closes the connection after 407");
 }
 
 static void
@@ -482,17 +505,13 @@ do_read_body(struct tunnel *t)
 		}
 		if (n <= 0) {
 			/* Closed mid-body: a fresh connection still works. */
-			log_trace(1, "%s: connection lost in the 407 body; "
-			    "reconnecting", t->name);
-			tunnel_enter(t, T_CONNECT);
+			reconnect(t, "connection lost in the 407 body");
 			return;
 		}
 		rc = http_body_feed(&t->rp, data, (size_t)n, &used);
 	}
 	if (rc != HTTP_DONE) {
-		log_trace(1, "%s: 407 body: %s; reconnecting", t->name,
-		    http_strerror(rc));
-		tunnel_enter(t, T_CONNECT);
+		reconnect(t, http_strerror(rc));
 		return;
 	}
 	tunnel_enter(t, T_SEND);
