@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# What a tunnel holds and leaves behind: its file descriptors, a tunnel
+# that goes quiet (--idle-timeout), and --fdpass, after which no process
+# relays at all.
+
+load helpers
+
+setup_file() {
+	require_postern
+	start_squid
+	start_echo
+}
+
+# fd_snapshot PID: "fd -> what" lines of PID's open descriptors.
+fd_snapshot() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		printf '%s -> %s\n' "${fd##*/}" "$(readlink "$fd")"
+	done | sort -n
+}
+
+# clean_exec CMD [ARG…]: exec CMD with nothing open but 0, 1 and 2, so that
+# what /proc shows afterwards is postern's own (bats keeps fds of its own).
+clean_exec() {
+	local fd
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+	done
+	exec "$@"
+}
+
+# run_held PROXY-OPTIONS…: postern to the echo server with stdin and stdout
+# on FIFOs that stay open, so the relay keeps running; HELD_PID is its PID
+# once "hello" came back through the tunnel.
+run_held() {
+	local dir=$BATS_TEST_TMPDIR
+	mkfifo "$dir/in" "$dir/out"
+	cat "$dir/out" >"$dir/got" &
+	HELD_CAT=$!
+	(clean_exec "$POSTERN" "$@" 127.0.0.1 "$ECHO_PORT") <"$dir/in" \
+	    >"$dir/out" 2>"$dir/err" &
+	HELD_PID=$!
+	exec 7>"$dir/in"
+	printf 'hello\n' >&7
+	wait_grep "$dir/got" '^hello$' 20
+}
+
+stop_held() {
+	exec 7>&-
+	kill "$HELD_PID" 2>/dev/null || true
+	wait "$HELD_PID" 2>/dev/null || true
+	wait "$HELD_CAT" 2>/dev/null || true
+}
+
+@test "a relaying postern holds stdin, stdout, stderr and one socket, nothing else" {
+	run_held -x "127.0.0.1:$SQUID_PORT"
+	run fd_snapshot "$HELD_PID"
+	stop_held
+	printf '%s\n' "$output"
+	[ "${#lines[@]}" -eq 4 ]
+	[[ ${lines[0]} == "0 -> "*"/in" ]]
+	[[ ${lines[1]} == "1 -> "*"/out" ]]
+	[[ ${lines[3]} =~ ^3\ -\>\ socket: ]]
+}
+
+@test "after a 407 answered on the same connection, still one socket" {
+	start_squid --auth basic
+	run_held -x "127.0.0.1:$SQUID_PORT" -U "alice:$SQUID_PASSWORD"
+	run fd_snapshot "$HELD_PID"
+	stop_held
+	printf '%s\n' "$output"
+	[ "${#lines[@]}" -eq 4 ]
+	[[ ${lines[3]} =~ ^[0-9]+\ -\>\ socket: ]]
+}
+
+@test "with a file on stdout the relay splices through one pipe of its own" {
+	local dir=$BATS_TEST_TMPDIR
+	mkfifo "$dir/in"
+	(clean_exec "$POSTERN" -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 \
+	    "$ECHO_PORT") <"$dir/in" >"$dir/got" 2>"$dir/err" &
+	HELD_PID=$!
+	exec 7>"$dir/in"
+	printf 'hello\n' >&7
+	wait_grep "$dir/got" '^hello$' 20
+	run fd_snapshot "$HELD_PID"
+	exec 7>&-
+	kill "$HELD_PID"
+	wait "$HELD_PID" || true
+	printf '%s\n' "$output"
+	# 0, 1, 2, the socket and the two ends of one pipe.
+	[ "${#lines[@]}" -eq 6 ]
+	[ "$(grep -c -- '-> socket:' <<<"$output")" -eq 1 ]
+	[ "$(grep -c -- '-> pipe:' <<<"$output")" -eq 2 ]
+}
+
+@test "--idle-timeout ends a quiet tunnel with exit 9 and its message" {
+	local dir=$BATS_TEST_TMPDIR
+	mkfifo "$dir/in"
+	exec 7<>"$dir/in"
+	run timeout 30 "$POSTERN" --idle-timeout 1 -x "127.0.0.1:$SQUID_PORT" \
+	    127.0.0.1 "$ECHO_PORT" <"$dir/in"
+	exec 7>&-
+	[ "$status" -eq 9 ]
+	[ "$output" = "postern: no traffic for 1 s: closing the tunnel (--idle-timeout)" ]
+}
+
+@test "--idle-timeout counts from the last bytes moved, not from the start" {
+	# Six lines half a second apart outlast a 2 s bound only if each one
+	# restarts the count; then the tunnel goes quiet and ends with 9.
+	run timeout 30 "$POSTERN" --idle-timeout 2 -x "127.0.0.1:$SQUID_PORT" \
+	    127.0.0.1 "$ECHO_PORT" < <(for i in 1 2 3 4 5 6; do
+		echo "line $i"; sleep 0.5; done)
+	[ "$status" -eq 9 ]
+	[ "${lines[5]}" = "line 6" ]
+	[ "${lines[6]}" = "postern: no traffic for 2 s: closing the tunnel (--idle-timeout)" ]
+}
+
+@test "--fdpass hands the connected socket over stdout and exits 0" {
+	run timeout 30 "$PY" "$LIB/fdrecv.py" --send 'through the handed socket
+' -- "$POSTERN" --fdpass -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "fd: through the handed socket" ]
+	[ "${lines[1]}" = "exit: 0" ]
+}
+
+@test "--fdpass relays instead when bytes came with the proxy's 200" {
+	start_fakeproxy FP --mode close --banner 'SSH-2.0-banner\r\n'
+	run timeout 30 "$PY" "$LIB/fdrecv.py" -- "$POSTERN" --fdpass \
+	    -x "127.0.0.1:$FP" 127.0.0.1 22
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "data: SSH-2.0-banner"$'\r' ]
+	[ "${lines[1]}" = "exit: 0" ]
+}
+
+@test "--fdpass with stdout not a socket: exit 2, nothing sent" {
+	start_fakeproxy FP
+	run timeout 10 "$POSTERN" --fdpass -x "127.0.0.1:$FP" 127.0.0.1 22 </dev/null
+	[ "$status" -eq 2 ]
+	[ "$output" = "postern: --fdpass: standard output is not a Unix socket (use it with ssh's ProxyUseFdpass yes)" ]
+	assert_no_request "$FP_REQ"
+}
+
+@test "--fdpass with an https proxy: exit 2, nothing sent" {
+	start_fakeproxy FP
+	run timeout 10 "$POSTERN" --fdpass -x "https://127.0.0.1:$FP" 127.0.0.1 22 </dev/null
+	[ "$status" -eq 2 ]
+	[ "$output" = "postern: --fdpass cannot be used with an https proxy (127.0.0.1:$FP): the TLS session cannot be handed over" ]
+	assert_no_request "$FP_REQ"
+}
+
+@test "ssh with ProxyUseFdpass and postern --fdpass runs a command" {
+	start_sshd
+	local proxycmd
+	proxycmd=$(printf '%q ' "$POSTERN" --fdpass -x "127.0.0.1:$SQUID_PORT")
+	mapfile -t args < <(ssh_args)
+	run -0 timeout 60 ssh "${args[@]}" -o ProxyUseFdpass=yes \
+	    -o "ProxyCommand=$proxycmd%h %p" -p "$SSHD_PORT" \
+	    "$SSH_USER@127.0.0.1" 'echo "fd passed $((6 * 7))"' </dev/null
+	[ "$output" = "fd passed 42" ]
+	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$SSHD_PORT "
+}
