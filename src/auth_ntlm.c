@@ -131,11 +131,12 @@ auth_ntlm_parse_type2(const unsigned char *m, size_t mlen,
 	 */
 	t2->flags = get32(m + 20);
 	memcpy(t2->challenge, m + 24, 8);
-	if (mlen < NTLM_TYPE2_TI_MIN) {
-		if (t2->flags & NEG_TARGET_INFO)
-			return AUTH_BAD_CHALLENGE;
+	/* Target info is there only when the flags say so (as curl reads
+	 * it): squid's ntlm_fake_auth puts other bytes where it would be. */
+	if ((t2->flags & NEG_TARGET_INFO) == 0)
 		return AUTH_OK;
-	}
+	if (mlen < NTLM_TYPE2_TI_MIN)
+		return AUTH_BAD_CHALLENGE;
 	if (secbuf(m, mlen, 40, &off, &len) == -1)
 		return AUTH_BAD_CHALLENGE;
 	if (len == 0)

@@ -236,9 +236,9 @@ do_send(struct tunnel *t)
 		io_fail(t, "sending CONNECT", n);
 		goto out;
 	}
+	tunnel_enter(t, T_READ_HEAD);
 	http_resp_init(&t->rp);
 	t->have_rp = 1;
-	tunnel_enter(t, T_READ_HEAD);
 out:
 	/* The request may hold credentials. */
 	buf_reset(&t->req);
