@@ -58,6 +58,7 @@ asan:
 check: deps
 	$(MAKE) WERROR=-Werror all units
 	$(MAKE) WERROR=-Werror asan
+	$(MAKE) fuzz-check
 	tests/run-tests
 
 deps:

@@ -131,6 +131,11 @@ setup(struct dir *d, struct stream *net, int stdio_fd, char *buf)
 		d->cap = sz > 0 ? (size_t)sz : 65536;
 	} else if (d->mode == M_COPY)
 		set_copy(d, buf);
+	else
+		/* A 64 KiB pipe on the other side would cap every splice at
+		 * 64 KiB: ask for more (it is only a ceiling, and failing
+		 * costs nothing). */
+		(void)fcntl(stdio_fd, F_SETPIPE_SZ, PIPE_WANT);
 }
 
 static void

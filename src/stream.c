@@ -82,6 +82,8 @@ stream_read(struct stream *s, void *p, size_t n)
 		return (ssize_t)got;
 	}
 	if (s->ssl != NULL) {
+		s->want_r = POLLIN;
+		s->cur_want = &s->want_r;
 		ret = SSL_read_ex(s->ssl, p, n, &got);
 		if (ret == 1) {
 			s->want_r = POLLIN;
@@ -103,6 +105,8 @@ stream_write(struct stream *s, const void *p, size_t n)
 	int ret;
 
 	if (s->ssl != NULL) {
+		s->want_w = POLLOUT;
+		s->cur_want = &s->want_w;
 		ret = SSL_write_ex(s->ssl, p, n, &put);
 		if (ret == 1) {
 			s->want_w = POLLOUT;
@@ -120,6 +124,7 @@ int
 stream_shutdown(struct stream *s)
 {
 	if (s->ssl != NULL) {
+		s->cur_want = &s->want_w;
 		/* close_notify; the peer's own close_notify or FIN still
 		 * ends our reading side later. */
 		if (SSL_shutdown(s->ssl) < 0)

@@ -17,6 +17,7 @@ struct stream {
 	struct stream	*lower;		/* what the TLS session runs over */
 	short		 want_r;	/* events a read waits for */
 	short		 want_w;	/* events a write waits for */
+	short		*cur_want;	/* the one a TLS call under way sets */
 	int		 tls_failed;	/* the last error was a TLS one */
 	char		*pb;		/* bytes given back, read first */
 	size_t		 pboff;

@@ -54,8 +54,10 @@ bio_read(BIO *b, char *p, size_t n, size_t *got)
 		*got = (size_t)r;
 		return 1;
 	}
+	/* What the lower stream waits for is what the upper call under
+	 * way (a read, a write, the handshake) waits for. */
 	if (r == -1 && errno == EAGAIN) {
-		l->upper->want_r = l->upper->want_w = l->lower->want_r;
+		*l->upper->cur_want = l->lower->want_r;
 		BIO_set_retry_read(b);
 	}
 	return r == 0 ? 0 : -1;
@@ -74,7 +76,7 @@ bio_write(BIO *b, const char *p, size_t n, size_t *put)
 		return 1;
 	}
 	if (r == -1 && errno == EAGAIN) {
-		l->upper->want_r = l->upper->want_w = l->lower->want_w;
+		*l->upper->cur_want = l->lower->want_w;
 		BIO_set_retry_write(b);
 	}
 	return -1;
@@ -286,6 +288,7 @@ tls_start(struct stream *s, const struct tls_opts *o,
 	} else if (link_lower(ssl, s) == -1)
 		goto fail;
 	s->ssl = ssl;
+	s->cur_want = &s->want_r;
 	for (;;) {
 		ret = SSL_connect(ssl);
 		if (ret == 1)
