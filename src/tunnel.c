@@ -233,6 +233,21 @@ do_send(struct tunnel *t)
 				goto out;
 			continue;
 		}
+		/* A TLS proxy that refuses our certificate after the
+		 * handshake sends an alert and resets: the alert says why,
+		 * so read it before reporting the reset. */
+		if (n == -1 && t->s->ssl != NULL && !t->s->tls_failed) {
+			char junk[64];
+			int save = errno;
+
+			if (stream_read(t->s, junk, sizeof(junk)) != -1 ||
+			    !t->s->tls_failed)
+				errno = save;
+			else {
+				io_fail(t, "reading the reply to CONNECT", -1);
+				goto out;
+			}
+		}
 		io_fail(t, "sending CONNECT", n);
 		goto out;
 	}

@@ -179,7 +179,8 @@ unused_target() {
 # proxy rejects the client's certificate once the client's handshake is
 # done (TLS 1.3), then closes: by then postern may be writing the CONNECT
 # or reading the reply, and both must report the alert, not the reset that
-# follows it. The race goes either way, hence several tries.
+# follows it. The race goes either way, hence several tries (counted in
+# "try": bats' run overwrites a variable named i).
 expect_alert() {
 	local tries=$1 alert=$2 try bad=0 send recv
 	shift 2
@@ -200,7 +201,7 @@ expect_alert() {
 @test "client certificate required, none given (TLS 1.3): exit 4 with the proxy's alert, every time" {
 	local port
 	port=$(unused_target)
-	expect_alert 10 "tlsv13 alert certificate required; the proxy requires a client certificate (--proxy-cert)" \
+	expect_alert 20 "tlsv13 alert certificate required; the proxy requires a client certificate (--proxy-cert)" \
 	    -x "https://localhost:$CLIENTAUTH" --proxy-cacert "$PKI/ca.pem" 127.0.0.1 "$port"
 	refute_tunnel_to "$port"
 }
@@ -219,7 +220,7 @@ expect_alert() {
 	local port
 	port=$(unused_target)
 	# server.pem is signed by the proxy's CA, not by the client CA.
-	expect_alert 10 "tlsv1 alert unknown ca" \
+	expect_alert 20 "tlsv1 alert unknown ca" \
 	    -x "https://localhost:$CLIENTAUTH" --proxy-cacert "$PKI/ca.pem" \
 	    --proxy-cert "$PKI/server.pem" --proxy-key "$PKI/server.key" \
 	    127.0.0.1 "$port"
