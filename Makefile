@@ -72,6 +72,20 @@ check: deps
 deps:
 	@tests/deps.sh
 
+# A representative subset under valgrind: no leak, no invalid access.
+VALGRIND_SUITES ?= tests/hostile.bats tests/request.bats tests/errors.bats
+check-valgrind: all
+	@command -v valgrind >/dev/null || { echo "install valgrind"; exit 1; }
+	rm -rf build/valgrind-logs && mkdir -p build/valgrind-logs
+	POSTERN_REAL=$(CURDIR)/$(B)/postern POSTERN=$(CURDIR)/tests/lib/valgrind-postern \
+	    VALGRIND_LOGS=$(CURDIR)/build/valgrind-logs bats --tap $(VALGRIND_SUITES)
+	@if grep -l . build/valgrind-logs/* 2>/dev/null; then \
+		echo "valgrind reports above"; exit 1; fi
+
+# Not part of check: thousands of tunnels through squid, bounded in time.
+soak: all
+	tests/soak.sh $(CURDIR)/$(B)/postern
+
 demo: all
 	@tests/demo.sh
 
@@ -95,4 +109,5 @@ clean:
 -include tests/fuzz.mk
 -include bench/bench.mk
 
-.PHONY: all units asan check deps demo install uninstall clean
+.PHONY: all units asan check check-valgrind soak deps demo install \
+	uninstall clean

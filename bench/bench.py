@@ -1096,7 +1096,7 @@ def plain_targets(S, rat):
                           "%.0f MB/s (best peer %s %.0f%s)" % (
                               P[i][0], best[i][1], lim,
                               ", floor %.0f" % fl if fl else ""),
-                          ok, "met" if ok else "%.1f%% below" %
+                          ok, "met" if ok else "%.2g%% below" %
                           ((1 - P[i][0] / lim2) * 100)))
         if best[4] and P[4]:
             lim = best[4][0][0] + 5

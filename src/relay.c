@@ -303,7 +303,7 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 	struct dir down = { M_COPY, -1, 1, 1, 0, { -1, -1 }, 0, 0, 0, NULL };
 	struct pollfd pfd[P_COUNT];
 	short ui, uo, di, dout, wr, ww;
-	int shut = 0, n, rc = EXIT_OK, timeout;
+	int shut = 0, n, rc = EXIT_OK, timeout, given_back = 0;
 	int64_t last = idle_ms > 0 ? now_ms() : 0, left;
 	uint64_t seen = moved;
 
@@ -316,6 +316,7 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 		teardown(&down);
 		set_copy(&down, downbuf);
 		down.p[0] = down.p[1] = -1;
+		given_back = 1;
 	}
 	log_trace(2, "relay: up %s, down %s", up.mode == M_COPY ? "copy" :
 	    up.mode == M_DIRECT ? "splice" : "splice via pipe", down.mode ==
@@ -334,18 +335,22 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 			}
 			shut = 1;
 		}
-		/* Pushback drained: the socket can be spliced from now on. */
-		if (down.mode == M_COPY && down.buf == downbuf &&
-		    down.queued == 0 && net->ssl == NULL &&
-		    stream_pending(net) == 0 && stdio_mode(1) != M_COPY) {
+		/* Given-back bytes written out: splice from now on.  Until
+		 * then the socket is not read, so that they go first and the
+		 * copy stays short. */
+		if (given_back && down.queued == 0 &&
+		    stream_pending(net) == 0) {
 			setup(&down, net, 1, downbuf);
 			down.queued = 0;
+			given_back = 0;
 		}
 
 		wr = net->want_r;
 		ww = net->want_w;
 		events(&up, &ui, &uo, POLLIN, ww);
 		events(&down, &di, &dout, wr, POLLOUT);
+		if (given_back)
+			di = 0;
 		pfd[P_STDIN].fd = ui ? 0 : -1;
 		pfd[P_STDIN].events = ui;
 		pfd[P_NET].fd = uo | di ? net->fd : -1;
@@ -374,7 +379,7 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 			timeout = left > 60000 ? 60000 : (int)left;
 		}
 		n = poll(pfd, P_COUNT, timeout);
-		if (n == 0)
+		if (n == 0 && stream_pending(net) == 0)
 			continue;
 		if (n == -1) {
 			if (errno == EINTR)
@@ -405,7 +410,8 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 		}
 		if ((down.mode == M_DIRECT && down.wait_out) ?
 		    READY(P_STDOUT, dout) : (READY(P_NET, di) ||
-		    (di && stream_pending(net) > 0))) {
+		    (stream_pending(net) > 0 && down.open &&
+		    down.queued < down.cap))) {
 			if (pull(&down, net, 1) == -1) {
 				rc = net->tls_failed ? tls_fail(net) :
 				    fail(down.mode == M_DIRECT ? "moving the tunnel to "

@@ -160,3 +160,31 @@ stop_held() {
 	[ "$output" = "fd passed 42" ]
 	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$SSHD_PORT "
 }
+
+@test "bytes that came with the 200 go out at once, while the tunnel stays open" {
+	# The proxy's 200 and the target's greeting in one write; the target
+	# then waits for an answer.  postern must show the greeting without
+	# waiting for more from the socket (it once spun here instead).
+	local port dir=$BATS_TEST_TMPDIR
+	port=$(free_port)
+	"$PY" -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
+open(sys.argv[2], "w").write("1")
+s.settimeout(30); c, _ = s.accept(); c.settimeout(30); d = b""
+while b"\r\n\r\n" not in d: d += c.recv(4096)
+c.sendall(b"HTTP/1.1 200 OK\r\n\r\nGREETING\n")
+c.sendall(b"answer:" + c.recv(100)); c.close()' "$port" "$dir/ready" &
+	local srv=$!
+	wait_for_file "$dir/ready" "$srv" 10
+	mkfifo "$dir/in"
+	timeout 30 "$POSTERN" -x "127.0.0.1:$port" 127.0.0.1 22 <"$dir/in" >"$dir/got" &
+	local pid=$!
+	exec 7>"$dir/in"
+	wait_grep "$dir/got" '^GREETING$' 10
+	printf 'yes\n' >&7
+	exec 7>&-
+	wait "$pid"
+	wait "$srv" || true
+	[ "$(cat "$dir/got")" = "$(printf 'GREETING\nanswer:yes')" ]
+}
