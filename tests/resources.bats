@@ -4,6 +4,7 @@
 # relays at all.
 
 load helpers
+load lib/auth
 
 setup_file() {
 	require_postern
@@ -72,6 +73,17 @@ stop_held() {
 	printf '%s\n' "$output"
 	[ "${#lines[@]}" -eq 4 ]
 	[[ ${lines[3]} =~ ^[0-9]+\ -\>\ socket: ]]
+}
+
+@test "after a 407 that closed the connection, the first socket is closed too" {
+	start_authproxy AP --mode basic-close --password s3cret
+	run_held -x "127.0.0.1:$AP" -U alice:s3cret
+	run fd_snapshot "$HELD_PID"
+	stop_held
+	printf '%s\n' "$output"
+	assert_connections "$AP_REC" 1 2
+	[ "${#lines[@]}" -eq 4 ]
+	[[ ${lines[3]} =~ ^3\ -\>\ socket: ]]
 }
 
 @test "with a file on stdout the relay splices through one pipe of its own" {
