@@ -389,18 +389,6 @@ http_reusable(const struct http_resp *rp)
 	return rp->minor >= 1 || rp->keep_alive;
 }
 
-static int
-hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* chunk-size [ chunk-ext ] (RFC 9112 §7.1): hex digits, nothing else
  * before the extension. */
 static enum http_rc
@@ -410,7 +398,7 @@ chunk_size(struct http_resp *rp, const char *l, size_t len)
 	size_t i;
 	int d;
 
-	for (i = 0; i < len && (d = hexdigit(l[i])) >= 0; i++) {
+	for (i = 0; i < len && (d = hexval(l[i])) >= 0; i++) {
 		if (i >= CHUNK_HEX_MAX)
 			return HTTP_BAD_CHUNK;
 		n = n << 4 | (uint64_t)d;

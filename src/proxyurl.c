@@ -11,18 +11,6 @@
 
 #define NOPROXY_ENTRY_MAX	(HOST_MAX + 8)	/* one entry, with "/len" */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decode exactly once.  The result must not hold control
  * characters: CR or LF would inject headers, and RFC 7617 §2 forbids

@@ -111,6 +111,18 @@ escape_text(char *dst, size_t dstlen, const void *src, size_t len)
 }
 
 int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
 has_crlfnul(const char *s, size_t len)
 {
 	size_t i;

@@ -20,6 +20,9 @@ int64_t	now_ms(void);
  */
 void	escape_text(char *dst, size_t dstlen, const void *src, size_t len);
 
+/* The value of a hex digit, or -1. */
+int	hexval(int);
+
 /* True if s[0..len) holds CR, LF or NUL. */
 int	has_crlfnul(const char *, size_t);
 
