@@ -15,14 +15,28 @@ WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2 -Wno-format-nonliteral $(WERROR)
 PKG_CONFIG ?= pkg-config
 SSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
-# OPENSSL_STATIC=1 links libssl and libcrypto into the binary: no dynamic
-# loading of 5 MB of libraries at each start (faster start, about 0.7 MB
-# less resident), at the price of rebuilding for OpenSSL security updates.
-OPENSSL_STATIC ?=
-ifeq ($(OPENSSL_STATIC),1)
-SSL_LIBS := -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto) -Wl,-Bdynamic -ldl
+# How OpenSSL comes in (src/ossl.h):
+#   OPENSSL_LINK=lazy     the default: not linked; libcrypto.so.N and
+#                         libssl.so.N are dlopen()ed when an https proxy,
+#                         Digest or NTLM first needs them, so that a plain
+#                         tunnel starts without mapping 5 MB of libraries
+#   OPENSSL_LINK=dynamic  linked as usual, loaded at every start
+#   OPENSSL_LINK=static   linked into the binary (OPENSSL_STATIC=1 too);
+#                         OpenSSL security updates then need a rebuild
+OPENSSL_LINK ?= $(if $(filter 1,$(OPENSSL_STATIC)),static,lazy)
+SSL_LINKLIBS := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+OSSL_MAJOR := $(or $(shell $(PKG_CONFIG) --modversion openssl 2>/dev/null | cut -d. -f1),3)
+ifeq ($(OPENSSL_LINK),static)
+SSL_LIBS := -Wl,-Bstatic $(SSL_LINKLIBS) -Wl,-Bdynamic -ldl
+else ifeq ($(OPENSSL_LINK),dynamic)
+SSL_LIBS := $(SSL_LINKLIBS)
+else ifeq ($(OPENSSL_LINK),lazy)
+SSL_LIBS := -ldl
+SSL_CFLAGS += -DPOSTERN_OSSL_LAZY \
+	  -DOSSL_LIBCRYPTO='"libcrypto.so.$(OSSL_MAJOR)"' \
+	  -DOSSL_LIBSSL='"libssl.so.$(OSSL_MAJOR)"'
 else
-SSL_LIBS := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+$(error OPENSSL_LINK must be lazy, dynamic or static)
 endif
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DPOSTERN_VERSION='"$(VERSION)"' \
 	  $(WARN) $(SSL_CFLAGS) $(CFLAGS) $(CPPFLAGS)
@@ -42,7 +56,14 @@ UNITS	= $(UNITSRCS:tests/unit/%.c=$(B)/%)
 
 all: $(B)/postern
 
-$(B)/obj/%.o: src/%.c src/*.h
+# Objects differ by OPENSSL_LINK: switching it rebuilds them.
+OSSL_STAMP = $(B)/obj/.openssl-link-$(OPENSSL_LINK)
+$(OSSL_STAMP):
+	@mkdir -p $(@D)
+	@rm -f $(B)/obj/.openssl-link-*
+	@touch $@
+
+$(B)/obj/%.o: src/%.c src/*.h $(OSSL_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

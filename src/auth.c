@@ -1,10 +1,9 @@
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "auth.h"
 #include "auth_int.h"
 #include "challenge.h"
+#include "ossl.h"
 #include "util.h"
 
 /*
@@ -81,6 +80,9 @@ auth_strerror(enum auth_rc rc)
 		return "authentication value too long";
 	case AUTH_NOMEM:
 		return "out of memory";
+	case AUTH_NO_CRYPTO:
+		return "Digest and NTLM need OpenSSL's libcrypto, which could "
+		    "not be loaded (is OpenSSL 3 installed?)";
 	}
 	return "unknown error";
 }
@@ -266,7 +268,7 @@ digest_next(struct auth_state *st, const struct choice *ch,
 	st->nc = 1;
 	rc = auth_digest_response(ch->c, cred, "CONNECT", uri, cnonce, st->nc,
 	    out);
-	OPENSSL_cleanse(rnd, sizeof(rnd));
+	wipe(rnd, sizeof(rnd));
 	return rc;
 }
 
@@ -316,6 +318,7 @@ auth_next(struct auth_state *st, const char *const *fields, size_t nfields,
 	struct challenge_set cs;
 	struct choice ch;
 	enum auth_rc rc;
+	char err[256];
 
 	buf_reset(out);
 	st->offered[0] = '\0';
@@ -372,6 +375,12 @@ auth_next(struct auth_state *st, const char *const *fields, size_t nfields,
 		st->realm[0] = '\0';
 	if ((rc = auth_check_cred(cred)) != AUTH_OK)
 		goto out;
+	/* Digest and NTLM hash with libcrypto, which is loaded only now. */
+	if (ch.scheme != AUTH_BASIC && ossl_need(OSSL_CRYPTO, err,
+	    sizeof(err)) == -1) {
+		rc = AUTH_NO_CRYPTO;
+		goto out;
+	}
 
 	switch (ch.scheme) {
 	case AUTH_BASIC:

@@ -30,6 +30,7 @@ enum auth_rc {
 	AUTH_NO_CREDENTIALS,	/* a scheme was chosen but no user/password */
 	AUTH_TOO_LONG,		/* a value exceeds our bounds */
 	AUTH_NOMEM,
+	AUTH_NO_CRYPTO,		/* libcrypto could not be loaded */
 };
 
 struct cred {

@@ -1,12 +1,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "auth.h"
 #include "auth_int.h"
 #include "challenge.h"
+#include "ossl.h"
 #include "util.h"
 
 /*
@@ -147,8 +147,10 @@ hash_hex(enum digest_alg alg, const char *const *parts, size_t n,
 	EVP_MD_CTX *ctx;
 	size_t i;
 	int ok;
+	char err[256];
 
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
+	if (ossl_need(OSSL_CRYPTO, err, sizeof(err)) == -1 ||
+	    (ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
 	ok = EVP_DigestInit_ex(ctx, alg_md(alg), NULL) == 1;
 	for (i = 0; i < n && ok; i++) {
@@ -165,7 +167,7 @@ hash_hex(enum digest_alg alg, const char *const *parts, size_t n,
 	if (!ok)
 		return -1;
 	auth_hex(md, mdlen, hex);
-	OPENSSL_cleanse(md, sizeof(md));
+	wipe(md, sizeof(md));
 	return 0;
 }
 
@@ -284,8 +286,8 @@ auth_digest_response(const struct challenge *c, const struct cred *cred,
 		goto out;
 	rc = AUTH_OK;
 out:
-	OPENSSL_cleanse(ha1, sizeof(ha1));
-	OPENSSL_cleanse(ha2, sizeof(ha2));
-	OPENSSL_cleanse(resp, sizeof(resp));
+	wipe(ha1, sizeof(ha1));
+	wipe(ha2, sizeof(ha2));
+	wipe(resp, sizeof(resp));
 	return rc;
 }

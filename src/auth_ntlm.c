@@ -2,13 +2,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "auth.h"
 #include "auth_int.h"
 #include "md4.h"
+#include "ossl.h"
+#include "util.h"
 
 /*
  * NTLM over HTTP (MS-NLMP), NTLMv2 only: NTLMv1 and LM are broken and
@@ -232,8 +233,10 @@ hmac_md5(const unsigned char *key, size_t keylen, const void *data,
     size_t len, unsigned char out[16])
 {
 	unsigned int olen = 0;
+	char err[256];
 
-	if (HMAC(EVP_md5(), key, (int)keylen, data, len, out, &olen) == NULL ||
+	if (ossl_need(OSSL_CRYPTO, err, sizeof(err)) == -1 ||
+	    HMAC(EVP_md5(), key, (int)keylen, data, len, out, &olen) == NULL ||
 	    olen != 16)
 		return -1;
 	return 0;
@@ -261,7 +264,7 @@ auth_ntlm_ntowfv2(const char *user, const char *domain, const char *pass,
 	    out) == -1)
 		rc = AUTH_NOMEM;
 out:
-	OPENSSL_cleanse(nt, sizeof(nt));
+	wipe(nt, sizeof(nt));
 	buf_wipe(&b);
 	return rc;
 }
@@ -311,7 +314,7 @@ auth_ntlm_v2(const unsigned char ntowf[16], const unsigned char srvchal[8],
 	memcpy(lm + 16, clichal, 8);
 	rc = AUTH_OK;
 out:
-	OPENSSL_cleanse(proof, sizeof(proof));
+	wipe(proof, sizeof(proof));
 	buf_wipe(&tmp);
 	return rc;
 }
@@ -474,10 +477,10 @@ auth_ntlm_type3(const char *type2_b64, const struct cred *cred,
 		goto out;
 	rc = auth_base64_encode(out, msg.data, msg.len);
 out:
-	OPENSSL_cleanse(ntowf, sizeof(ntowf));
-	OPENSSL_cleanse(lm, sizeof(lm));
+	wipe(ntowf, sizeof(ntowf));
+	wipe(lm, sizeof(lm));
 	if (raw != NULL) {
-		OPENSSL_cleanse(raw, NTLM_TYPE2_MAX);
+		wipe(raw, NTLM_TYPE2_MAX);
 		free(raw);
 	}
 	buf_wipe(&msg);

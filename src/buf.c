@@ -3,9 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "buf.h"
+#include "util.h"
 
 void
 buf_init(struct buf *b, size_t max)
@@ -37,7 +36,7 @@ buf_reserve(struct buf *b, size_t extra)
 		return -1;
 	if (b->data != NULL) {
 		memcpy(p, b->data, b->len + 1);
-		OPENSSL_cleanse(b->data, b->size);
+		wipe(b->data, b->size);
 		free(b->data);
 	}
 	b->data = p;
@@ -87,7 +86,7 @@ void
 buf_reset(struct buf *b)
 {
 	if (b->data != NULL) {
-		OPENSSL_cleanse(b->data, b->len);
+		wipe(b->data, b->len);
 		b->data[0] = '\0';
 	}
 	b->len = 0;
@@ -97,7 +96,7 @@ void
 buf_wipe(struct buf *b)
 {
 	if (b->data != NULL)
-		OPENSSL_cleanse(b->data, b->size);
+		wipe(b->data, b->size);
 	buf_free(b);
 }
 

@@ -1,8 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "challenge.h"
 #include "util.h"
 
@@ -379,7 +377,7 @@ challenge_free(struct challenge_set *cs)
 {
 	/* Challenges can carry nonces and NTLM blobs: wipe, not just free. */
 	if (cs->store != NULL) {
-		OPENSSL_cleanse(cs->store, cs->cap);
+		wipe(cs->store, cs->cap);
 		free(cs->store);
 	}
 	memset(cs, 0, sizeof(*cs));

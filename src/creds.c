@@ -9,8 +9,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "buf.h"
 #include "creds.h"
 #include "log.h"
@@ -50,7 +48,7 @@ static void
 wipe_str(char **s)
 {
 	if (*s != NULL) {
-		OPENSSL_cleanse(*s, strlen(*s));
+		wipe(*s, strlen(*s));
 		free(*s);
 		*s = NULL;
 	}
@@ -111,7 +109,7 @@ creds_prompt(const char *question, int secret)
 	}
 	close(fd);
 	d = r == 1 && !has_crlfnul(line, n) ? dupstr(line, n) : NULL;
-	OPENSSL_cleanse(line, sizeof(line));
+	wipe(line, sizeof(line));
 	return d;
 }
 

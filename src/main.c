@@ -172,7 +172,12 @@ version(void)
 	printf("proxies: http https chains\n");
 	printf("auth: basic digest ntlm\n");
 	printf("relay: splice, poll; fdpass\n");
-	printf("built with %s\n", OPENSSL_VERSION_TEXT);
+#ifdef POSTERN_OSSL_LAZY
+	printf("built with %s, loaded only for https proxies, Digest and "
+	    "NTLM\n", OPENSSL_VERSION_TEXT);
+#else
+	printf("built with %s, linked\n", OPENSSL_VERSION_TEXT);
+#endif
 }
 
 static void

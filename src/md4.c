@@ -1,8 +1,7 @@
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "md4.h"
+#include "util.h"
 
 /* RFC 1320 §3.4: the three auxiliary functions and the round steps. */
 #define F(x, y, z)	(((x) & (y)) | (~(x) & (z)))
@@ -59,7 +58,7 @@ md4_block(uint32_t st[4], const unsigned char *p)
 	st[2] += c;
 	st[3] += d;
 	/* The words are password material when hashing for NTLM. */
-	OPENSSL_cleanse(x, sizeof(x));
+	wipe(x, sizeof(x));
 }
 
 void
@@ -114,7 +113,7 @@ md4_final(struct md4_ctx *ctx, unsigned char out[MD4_DIGEST_LEN])
 		out[4 * i + 2] = (unsigned char)(ctx->state[i] >> 16);
 		out[4 * i + 3] = (unsigned char)(ctx->state[i] >> 24);
 	}
-	OPENSSL_cleanse(ctx, sizeof(*ctx));
+	wipe(ctx, sizeof(*ctx));
 }
 
 void

@@ -1,8 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "netrc.h"
 #include "util.h"
 
@@ -158,7 +156,7 @@ finish(struct entry *cur, struct entry *found, struct entry *dflt,
 		else if (!cur->is_default && cur->host_match && !found->used)
 			*found = *cur;
 	}
-	OPENSSL_cleanse(cur, sizeof(*cur));
+	wipe(cur, sizeof(*cur));
 }
 
 static int
@@ -199,7 +197,7 @@ static void
 free_secret(char **p)
 {
 	if (*p != NULL) {
-		OPENSSL_cleanse(*p, strlen(*p));
+		wipe(*p, strlen(*p));
 		free(*p);
 		*p = NULL;
 	}
@@ -294,11 +292,11 @@ out:
 		free_secret(&out->pass);
 	}
 	if (lx != NULL) {
-		OPENSSL_cleanse(lx, sizeof(*lx));
+		wipe(lx, sizeof(*lx));
 		free(lx);
 	}
 	if (e != NULL) {
-		OPENSSL_cleanse(e, 3 * sizeof(*e));
+		wipe(e, 3 * sizeof(*e));
 		free(e);
 	}
 	return rc;

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "proxyurl.h"
 #include "util.h"
 
@@ -40,7 +38,7 @@ pct_decode(const char *s, size_t len, char **out)
 			i += 2;
 		}
 		if (c < 0x20 || c == 0x7f) {
-			OPENSSL_cleanse(d, len + 1);
+			wipe(d, len + 1);
 			free(d);
 			return PURL_CTL_IN_USERINFO;
 		}
@@ -48,14 +46,14 @@ pct_decode(const char *s, size_t len, char **out)
 	}
 	d[o] = '\0';
 	if (o > USERINFO_MAX) {
-		OPENSSL_cleanse(d, len + 1);
+		wipe(d, len + 1);
 		free(d);
 		return PURL_USERINFO_TOO_LONG;
 	}
 	*out = d;
 	return PURL_OK;
 bad:
-	OPENSSL_cleanse(d, len + 1);
+	wipe(d, len + 1);
 	free(d);
 	return PURL_BAD_ESCAPE;
 }
@@ -161,11 +159,11 @@ void
 proxy_clear(struct proxy *p)
 {
 	if (p->user != NULL) {
-		OPENSSL_cleanse(p->user, strlen(p->user));
+		wipe(p->user, strlen(p->user));
 		free(p->user);
 	}
 	if (p->pass != NULL) {
-		OPENSSL_cleanse(p->pass, strlen(p->pass));
+		wipe(p->pass, strlen(p->pass));
 		free(p->pass);
 	}
 	p->user = p->pass = NULL;

@@ -9,6 +9,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "ossl.h"
 #include "stream.h"
 #include "tls.h"
 

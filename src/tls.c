@@ -13,6 +13,7 @@
 #include "creds.h"
 #include "log.h"
 #include "net.h"
+#include "ossl.h"
 #include "stream.h"
 #include "tls.h"
 #include "util.h"
@@ -118,7 +119,7 @@ passphrase(char *buf, int size, int rwflag, void *arg)
 	if (n >= (size_t)size)
 		n = 0;
 	memcpy(buf, p, n);
-	OPENSSL_cleanse(p, strlen(p));
+	wipe(p, strlen(p));
 	free(p);
 	return (int)n;
 }
@@ -131,6 +132,8 @@ setup_ctx(const struct tls_opts *o, char *msg, size_t msglen)
 
 	if (ctx != NULL)
 		return 0;
+	if (ossl_need(OSSL_SSL, msg, msglen) == -1)
+		return -1;
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		goto fail;
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);

@@ -1,3 +1,5 @@
+#include <sys/random.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -5,9 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "auth.h"
 #include "exitcodes.h"
@@ -369,7 +368,21 @@ do_read_head(struct tunnel *t)
 static int
 rand_bytes(void *p, size_t n)
 {
-	return RAND_bytes(p, (int)n) == 1 ? 0 : -1;
+	unsigned char *q = p;
+	ssize_t r;
+
+	/* The kernel's generator, as RAND_bytes would seed from, without
+	 * loading libcrypto for a nonce. */
+	while (n > 0) {
+		r = getrandom(q, n, 0);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		q += r;
+		n -= (size_t)r;
+	}
+	return 0;
 }
 
 static int64_t
@@ -590,7 +603,7 @@ tunnel_open(const struct tunnel_cfg *c, struct stream *s)
 		buf_wipe(&t->hs[i].authz);
 		cred_wipe(&t->hs[i].cred);
 	}
-	OPENSSL_cleanse(t->rest, sizeof(t->rest));
+	wipe(t->rest, sizeof(t->rest));
 	free(t);
 	return rc;
 }

@@ -110,6 +110,13 @@ escape_text(char *dst, size_t dstlen, const void *src, size_t len)
 	dst[o] = '\0';
 }
 
+void
+wipe(void *p, size_t n)
+{
+	/* Unlike memset, never removed as a dead store. */
+	explicit_bzero(p, n);
+}
+
 int
 hexval(int c)
 {

@@ -20,6 +20,9 @@ int64_t	now_ms(void);
  */
 void	escape_text(char *dst, size_t dstlen, const void *src, size_t len);
 
+/* Zero a secret so that no later read of the memory finds it. */
+void	wipe(void *, size_t);
+
 /* The value of a hex digit, or -1. */
 int	hexval(int);
 

@@ -481,3 +481,37 @@ sha() {
 require_postern() {
 	[[ -x $POSTERN ]] || fail "no postern binary at $POSTERN (run make)"
 }
+
+# clean_exec CMD [ARG…]: exec CMD with nothing open but 0, 1 and 2, so that
+# what /proc shows afterwards is postern's own (bats keeps fds of its own).
+clean_exec() {
+	local fd
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+	done
+	exec "$@"
+}
+
+# run_held PROXY-OPTIONS…: postern to the echo server with stdin and stdout
+# on FIFOs that stay open, so the relay keeps running; HELD_PID is its PID
+# once "hello" came back through the tunnel.
+run_held() {
+	local dir=$BATS_TEST_TMPDIR
+	mkfifo "$dir/in" "$dir/out"
+	cat "$dir/out" >"$dir/got" &
+	HELD_CAT=$!
+	(clean_exec "$POSTERN" "$@" 127.0.0.1 "$ECHO_PORT") <"$dir/in" \
+	    >"$dir/out" 2>"$dir/err" &
+	HELD_PID=$!
+	exec 7>"$dir/in"
+	printf 'hello\n' >&7
+	wait_grep "$dir/got" '^hello$' 20
+}
+
+stop_held() {
+	exec 7>&-
+	kill "$HELD_PID" 2>/dev/null || true
+	wait "$HELD_PID" 2>/dev/null || true
+	wait "$HELD_CAT" 2>/dev/null || true
+}
