@@ -38,6 +38,8 @@ struct dir {
 	size_t		 cap;
 	size_t		 off;		/* M_COPY: start of queued bytes */
 	char		*buf;		/* M_COPY */
+	int		 err;		/* errno of a read, reported once the
+					   bytes before it are out */
 };
 
 /* Static: one relay per process, and BSS costs nothing until used. */
@@ -129,13 +131,14 @@ setup(struct dir *d, struct stream *net, int stdio_fd, char *buf)
 		if ((sz = fcntl(d->p[1], F_SETPIPE_SZ, PIPE_WANT)) == -1)
 			sz = fcntl(d->p[1], F_GETPIPE_SZ);
 		d->cap = sz > 0 ? (size_t)sz : 65536;
-	} else if (d->mode == M_COPY)
+		return;
+	}
+	if (d->mode == M_COPY)
 		set_copy(d, buf);
-	else
-		/* A 64 KiB pipe on the other side would cap every splice at
-		 * 64 KiB: ask for more (it is only a ceiling, and failing
-		 * costs nothing). */
-		(void)fcntl(stdio_fd, F_SETPIPE_SZ, PIPE_WANT);
+	/* A 64 KiB pipe on the other side would cap every splice, or every
+	 * read and write of a copy, at 64 KiB: ask for more (it is only a
+	 * ceiling, and failing costs nothing). */
+	(void)fcntl(stdio_fd, F_SETPIPE_SZ, PIPE_WANT);
 }
 
 static void
@@ -187,7 +190,7 @@ do_splice(int in, int out, size_t n)
 static int
 pull(struct dir *d, struct stream *net, int from_net)
 {
-	size_t tail;
+	size_t tail, got;
 	ssize_t r;
 
 	switch (d->mode) {
@@ -218,12 +221,29 @@ pull(struct dir *d, struct stream *net, int from_net)
 			memmove(d->buf, d->buf + d->off, d->queued);
 			d->off = 0;
 		}
-		tail = d->cap - d->off - d->queued;
-		r = from_net ? stream_read(net, d->buf + d->off + d->queued,
-		    tail) : read(d->in, d->buf + d->off + d->queued, tail);
-		if (r > 0) {
+		/* A TLS read gives one record of at most 16 KiB: take all
+		 * that is there, so that one write passes them on. */
+		got = 0;
+		r = 1;
+		while ((tail = d->cap - d->off - d->queued) > 0) {
+			r = from_net ? stream_read(net, d->buf + d->off +
+			    d->queued, tail) : read(d->in, d->buf + d->off +
+			    d->queued, tail);
+			if (r <= 0)
+				break;
 			d->queued += (size_t)r;
+			got += (size_t)r;
 			moved++;
+			if (!from_net || net->ssl == NULL)
+				break;
+		}
+		if (r == -1 && got > 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			/* The bytes before the error go out first. */
+			d->err = errno;
+			d->open = 0;
+			return 0;
 		}
 		break;
 	}
@@ -242,16 +262,21 @@ push(struct dir *d, struct stream *net, int to_net)
 {
 	ssize_t r;
 
-	if (d->mode == M_PIPE)
-		r = do_splice(d->p[0], d->out, d->queued);
-	else
-		r = to_net ? stream_write(net, d->buf + d->off, d->queued) :
-		    write(d->out, d->buf + d->off, d->queued);
-	if (r > 0) {
+	do {
+		if (d->mode == M_PIPE)
+			r = do_splice(d->p[0], d->out, d->queued);
+		else
+			r = to_net ? stream_write(net, d->buf + d->off,
+			    d->queued) : write(d->out, d->buf + d->off,
+			    d->queued);
+		if (r <= 0)
+			break;
 		d->queued -= (size_t)r;
 		d->off = d->queued == 0 ? 0 : d->off + (size_t)r;
+		/* A TLS write sends one record: go on with the next. */
+	} while (d->queued > 0 && to_net && net->ssl != NULL);
+	if (r > 0)
 		return 0;
-	}
 	if (r == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	return -1;
@@ -299,8 +324,8 @@ relay_fdpass(int fd)
 int
 relay_run(struct stream *net, int half_close, int64_t idle_ms)
 {
-	struct dir up = { M_COPY, 0, -1, 1, 0, { -1, -1 }, 0, 0, 0, NULL };
-	struct dir down = { M_COPY, -1, 1, 1, 0, { -1, -1 }, 0, 0, 0, NULL };
+	struct dir up = { M_COPY, 0, -1, 1, 0, { -1, -1 }, 0, 0, 0, NULL, 0 };
+	struct dir down = { M_COPY, -1, 1, 1, 0, { -1, -1 }, 0, 0, 0, NULL, 0 };
 	struct pollfd pfd[P_COUNT];
 	short ui, uo, di, dout, wr, ww;
 	int shut = 0, n, rc = EXIT_OK, timeout, given_back = 0;
@@ -324,6 +349,12 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 	    "splice via pipe");
 
 	for (;;) {
+		if (down.err != 0 && down.queued == 0) {
+			errno = down.err;
+			rc = net->tls_failed ? tls_fail(net) :
+			    fail("reading from the tunnel");
+			break;
+		}
 		if (!down.open && down.queued == 0)
 			break;
 		if (half_close && !up.open && up.queued == 0 && !shut) {
@@ -401,7 +432,11 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 			if (!up.open)
 				log_trace(2, "end of input");
 		}
-		if (up.mode != M_DIRECT && up.queued > 0 && READY(P_NET, uo)) {
+		/* What a pull just queued is written at once: the output
+		 * is ready more often than not, and asking poll() first
+		 * would cost a round. */
+		if (up.mode != M_DIRECT && up.queued > 0 && (uo == 0 ||
+		    READY(P_NET, uo))) {
 			if (push(&up, net, 1) == -1) {
 				rc = net->tls_failed ? tls_fail(net) :
 				    fail("sending into the tunnel");
@@ -421,8 +456,8 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 			if (!down.open)
 				log_trace(2, "the far side closed the tunnel");
 		}
-		if (down.mode != M_DIRECT && down.queued > 0 &&
-		    READY(P_STDOUT, dout)) {
+		if (down.mode != M_DIRECT && down.queued > 0 && (dout == 0 ||
+		    READY(P_STDOUT, dout))) {
 			if (push(&down, net, 0) == -1) {
 				rc = fail("writing standard output");
 				break;

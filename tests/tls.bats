@@ -342,6 +342,16 @@ ssh_cmd() {
 	assert_equal "$output" "" stdout
 }
 
+@test "data and close_notify read in one go end the tunnel at once, the TCP connection still open" {
+	start_tlsproxy TP --end notify-hold
+	# The proxy holds the connection for 30 s: a postern that missed the
+	# close_notify would wait for it.
+	run -0 --separate-stderr timeout 15 "$POSTERN" -N -x "https://localhost:$TP" \
+	    --proxy-cacert "$PKI/ca.pem" 127.0.0.1 22 <<<"hello"
+	assert_equal "$output" "close_notify after 6 bytes" stdout
+	assert_stderr ""
+}
+
 @test "the proxy ends the TLS tunnel with a bare TCP close: exit 0, every byte delivered" {
 	start_tlsproxy TP --end tcp
 	run -0 --separate-stderr postern -N -x "https://localhost:$TP" --proxy-cacert "$PKI/ca.pem" \

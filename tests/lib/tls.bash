@@ -169,13 +169,15 @@ wait_for_line() {
 	return 1
 }
 
-# start_tlsproxy VAR [--end notify|tcp]: a scripted https proxy on
+# start_tlsproxy VAR [--end notify|tcp|notify-hold]: a scripted https proxy on
 # 127.0.0.1:VAR (certificate PKI/server.pem, for localhost). It answers any
 # CONNECT with a 200, reads the tunnel until its end and then answers one
 # line saying how the client ended it, "close_notify after N bytes" or "TCP
 # close without close_notify after N bytes", and ends the connection:
 # with close_notify (--end notify, the default) or with a bare TCP close
-# (--end tcp). VAR_LOG gets the same line, and "request CONNECT …" before it.
+# (--end tcp), or with close_notify in the same TCP segment as the line and
+# the connection held open until the client closes it (--end notify-hold).
+# VAR_LOG gets the same line, and "request CONNECT …" before it.
 start_tlsproxy() {
 	local var=$1 script dir
 	shift
@@ -193,7 +195,8 @@ start_tlsproxy() {
 		p.add_argument("--cert", required=True)
 		p.add_argument("--key", required=True)
 		p.add_argument("--log")
-		p.add_argument("--end", choices=("notify", "tcp"), default="notify")
+		p.add_argument("--end", choices=("notify", "tcp", "notify-hold"),
+		               default="notify")
 		args = p.parse_args()
 		ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 		ctx.load_cert_chain(args.cert, args.key)
@@ -238,6 +241,27 @@ start_tlsproxy() {
 		    line = "%s after %d bytes" % (what, n)
 		    sl.append_line(args.log, line)
 		    try:
+		        if args.end == "notify-hold":
+		            # The line and close_notify in one TCP segment, so
+		            # that the client reads both at once; then the TCP
+		            # connection stays open until the client closes it.
+		            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+		            conn.sendall(line.encode() + b"\n")
+		            conn.setblocking(False)
+		            try:
+		                conn.unwrap()
+		            except ssl.SSLWantReadError:
+		                pass
+		            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+		            raw = socket.socket(fileno=conn.detach())
+		            raw.settimeout(30)
+		            try:
+		                while raw.recv(4096):
+		                    pass
+		            except OSError:
+		                pass
+		            raw.close()
+		            return
 		        conn.sendall(line.encode() + b"\n")
 		        if args.end == "notify":
 		            conn.unwrap().close()
