@@ -57,6 +57,7 @@ int	ossl_loaded(enum ossl_part);
 	X(SSL_CTX_ctrl) X(SSL_CTX_load_verify_locations) X(SSL_CTX_new)	\
 	X(SSL_CTX_set_alpn_protos) X(SSL_CTX_set_default_passwd_cb)	\
 	X(SSL_CTX_set_default_passwd_cb_userdata)			\
+	X(SSL_CTX_set_default_read_buffer_len)				\
 	X(SSL_CTX_set_default_verify_paths) X(SSL_CTX_set_options)	\
 	X(SSL_CTX_set_verify) X(SSL_CTX_use_PrivateKey_file)		\
 	X(SSL_CTX_use_certificate_chain_file) X(SSL_connect)		\
@@ -114,6 +115,8 @@ extern struct ossl_funcs ossl_fn;
 #define SSL_CTX_set_default_passwd_cb (*ossl_fn.SSL_CTX_set_default_passwd_cb)
 #define SSL_CTX_set_default_passwd_cb_userdata \
 	(*ossl_fn.SSL_CTX_set_default_passwd_cb_userdata)
+#define SSL_CTX_set_default_read_buffer_len \
+	(*ossl_fn.SSL_CTX_set_default_read_buffer_len)
 #define SSL_CTX_set_default_verify_paths \
 	(*ossl_fn.SSL_CTX_set_default_verify_paths)
 #define SSL_CTX_set_options	(*ossl_fn.SSL_CTX_set_options)

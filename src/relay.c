@@ -14,6 +14,7 @@
 #include "util.h"
 
 #define RELAY_BUF	(256 * 1024)	/* a copying direction's buffer */
+#define TLS_BUF		(64 * 1024)	/* of it, what TLS uses: 4 records */
 #define PIPE_WANT	(1024 * 1024)	/* our own pipes' size, if allowed */
 #define SPLICE_MAX	(1024 * 1024)	/* bytes asked of one splice() */
 
@@ -133,8 +134,13 @@ setup(struct dir *d, struct stream *net, int stdio_fd, char *buf)
 		d->cap = sz > 0 ? (size_t)sz : 65536;
 		return;
 	}
-	if (d->mode == M_COPY)
+	if (d->mode == M_COPY) {
 		set_copy(d, buf);
+		/* TLS moves 16 KiB records: more buffer saves no call and
+		 * only adds to the resident size. */
+		if (net->ssl != NULL)
+			d->cap = TLS_BUF;
+	}
 	/* A 64 KiB pipe on the other side would cap every splice, or every
 	 * read and write of a copy, at 64 KiB: ask for more (it is only a
 	 * ceiling, and failing costs nothing). */

@@ -18,6 +18,8 @@
 #include "tls.h"
 #include "util.h"
 
+#define TLS_READ_BUF	(24 * 1024)
+
 static SSL_CTX *ctx;		/* one per process, made on first use */
 static BIO_METHOD *stream_bio;
 
@@ -141,7 +143,11 @@ setup_ctx(const struct tls_opts *o, char *msg, size_t msglen)
 	 * cleanly, as a plain proxy's close does. */
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* Read ahead into a buffer of several records: one read() per
+	 * TLS_READ_BUF instead of two (header, body) per record. */
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(ctx, TLS_READ_BUF);
 	if (SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1) != 0)
 		goto fail;
 	if (o->cafile != NULL || o->capath != NULL) {
