@@ -86,10 +86,13 @@ stream_read(struct stream *s, void *p, size_t n)
 		s->want_r = POLLIN;
 		s->cur_want = &s->want_r;
 		ret = SSL_read_ex(s->ssl, p, n, &got);
+		s->starved = 0;
 		if (ret == 1) {
 			s->want_r = POLLIN;
 			return (ssize_t)got;
 		}
+		if (SSL_get_error(s->ssl, ret) == SSL_ERROR_WANT_READ)
+			s->starved = 1;
 		return tls_result(s, ret, 0, &s->want_r);
 	}
 	do
@@ -142,7 +145,10 @@ stream_pending(const struct stream *s)
 
 	if (s->ssl != NULL) {
 		n += (size_t)SSL_pending(s->ssl);
-		if (n == 0 && SSL_has_pending(s->ssl))
+		/* Bytes read ahead count only while they may hold a whole
+		 * record: after a read that wanted more, they are the start
+		 * of one, and only poll() can tell when the rest comes. */
+		if (n == 0 && !s->starved && SSL_has_pending(s->ssl))
 			n = 1;
 	}
 	if (s->lower != NULL)

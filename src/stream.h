@@ -19,6 +19,9 @@ struct stream {
 	short		 want_w;	/* events a write waits for */
 	short		*cur_want;	/* the one a TLS call under way sets */
 	int		 tls_failed;	/* the last error was a TLS one */
+	int		 starved;	/* the last TLS read needs bytes from
+					   below: what is buffered is not a
+					   whole record */
 	char		*pb;		/* bytes given back, read first */
 	size_t		 pboff;
 	size_t		 pblen;

@@ -227,8 +227,14 @@ no_connect_in() {
 }
 
 @test "64 MiB both ways through (stunnel → squid) → (stunnel → squid) with a stalled reader" {
-	run -0 bash -c 'set -o pipefail; timeout 300 "$2" -x "https://localhost:$3" \
-	    -x "https://localhost:$4" --proxy-cacert "$5" 127.0.0.1 "$6" <"$1" |
-	    { sleep 3; sha256sum; }' sh "$RANDOM64" "$POSTERN" "$SA" "$S" "$PKI/ca.pem" "$ECHO64"
+	local err=$BATS_TEST_TMPDIR/err
+	run bash -c 'set -o pipefail; timeout 300 "$2" -x "https://localhost:$3" \
+	    -x "https://localhost:$4" --proxy-cacert "$5" 127.0.0.1 "$6" <"$1" 2>"$7" |
+	    { sleep 3; sha256sum; }' sh "$RANDOM64" "$POSTERN" "$SA" "$S" "$PKI/ca.pem" \
+	    "$ECHO64" "$err"
+	# On a failure, say what postern said.
+	cat "$err"
+	[ "$status" -eq 0 ]
+	[ ! -s "$err" ]
 	assert_equal "${output%% *}" "$RANDOM64_SHA" sha256
 }
