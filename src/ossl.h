@@ -64,7 +64,8 @@ int	ossl_loaded(enum ossl_part);
 	X(SSL_ctrl) X(SSL_free) X(SSL_get0_param)			\
 	X(SSL_get_current_cipher) X(SSL_get_error) X(SSL_get_verify_result) \
 	X(SSL_get_version) X(SSL_has_pending) X(SSL_new) X(SSL_pending)	\
-	X(SSL_read_ex) X(SSL_set1_host) X(SSL_set_bio) X(SSL_set_fd)	\
+	X(SSL_read_ex) X(SSL_set0_wbio) X(SSL_set1_host) X(SSL_set_bio)	\
+	X(SSL_set_fd)							\
 	X(SSL_shutdown) X(SSL_write_ex) X(TLS_client_method)
 
 #define OSSL_SLOT(f)	__typeof__(f) *f;
@@ -136,6 +137,7 @@ extern struct ossl_funcs ossl_fn;
 #define SSL_new			(*ossl_fn.SSL_new)
 #define SSL_pending		(*ossl_fn.SSL_pending)
 #define SSL_read_ex		(*ossl_fn.SSL_read_ex)
+#define SSL_set0_wbio		(*ossl_fn.SSL_set0_wbio)
 #define SSL_set1_host		(*ossl_fn.SSL_set1_host)
 #define SSL_set_bio		(*ossl_fn.SSL_set_bio)
 #define SSL_set_fd		(*ossl_fn.SSL_set_fd)

@@ -11,6 +11,7 @@
 #include "exitcodes.h"
 #include "log.h"
 #include "relay.h"
+#include "tls.h"
 #include "util.h"
 
 #define RELAY_BUF	(256 * 1024)	/* a copying direction's buffer */
@@ -266,9 +267,9 @@ pull(struct dir *d, struct stream *net, int from_net)
 static int
 push(struct dir *d, struct stream *net, int to_net)
 {
-	ssize_t r;
+	ssize_t r = 1;
 
-	do {
+	while (d->queued > 0) {
 		if (d->mode == M_PIPE)
 			r = do_splice(d->p[0], d->out, d->queued);
 		else
@@ -279,8 +280,14 @@ push(struct dir *d, struct stream *net, int to_net)
 			break;
 		d->queued -= (size_t)r;
 		d->off = d->queued == 0 ? 0 : d->off + (size_t)r;
-		/* A TLS write sends one record: go on with the next. */
-	} while (d->queued > 0 && to_net && net->ssl != NULL);
+		/* A TLS write takes one record: go on with the next. */
+		if (!to_net || net->ssl == NULL)
+			break;
+	}
+	/* The records gathered go out now, or once the socket takes them;
+	 * an error reaching it shows here. */
+	if (to_net && tls_unflushed(net) > 0 && (r > 0 || errno == EAGAIN))
+		r = tls_flush(net) == 0 ? 1 : -1;
 	if (r > 0)
 		return 0;
 	if (r == -1 && (errno == EAGAIN || errno == EINTR))
@@ -338,6 +345,9 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 	int64_t last = idle_ms > 0 ? now_ms() : 0, left;
 	uint64_t seen = moved;
 
+	/* Failing that, each record is sent on its own: slower, no less
+	 * correct. */
+	(void)tls_coalesce(net);
 	up.out = down.in = net->fd;
 	setup(&up, net, 0, upbuf);
 	setup(&down, net, 1, downbuf);
@@ -363,7 +373,10 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 		}
 		if (!down.open && down.queued == 0)
 			break;
-		if (half_close && !up.open && up.queued == 0 && !shut) {
+		/* close_notify goes after the records gathered, into an
+		 * empty buffer, so that it is never left half written. */
+		if (half_close && !up.open && up.queued == 0 && !shut &&
+		    tls_unflushed(net) == 0) {
 			log_trace(2, "end of input: shutting down the tunnel's "
 			    "sending side");
 			if (stream_shutdown(net) == -1 && errno != ENOTCONN) {
@@ -385,6 +398,8 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 		wr = net->want_r;
 		ww = net->want_w;
 		events(&up, &ui, &uo, POLLIN, ww);
+		if (tls_unflushed(net) > 0)
+			uo |= POLLOUT;
 		events(&down, &di, &dout, wr, POLLOUT);
 		if (given_back)
 			di = 0;
@@ -441,8 +456,8 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 		/* What a pull just queued is written at once: the output
 		 * is ready more often than not, and asking poll() first
 		 * would cost a round. */
-		if (up.mode != M_DIRECT && up.queued > 0 && (uo == 0 ||
-		    READY(P_NET, uo))) {
+		if (up.mode != M_DIRECT && (up.queued > 0 ||
+		    tls_unflushed(net) > 0) && (uo == 0 || READY(P_NET, uo))) {
 			if (push(&up, net, 1) == -1) {
 				rc = net->tls_failed ? tls_fail(net) :
 				    fail("sending into the tunnel");

@@ -186,8 +186,9 @@ void
 stream_close(struct stream *s)
 {
 	if (s->ssl != NULL)
-		SSL_free(s->ssl);
+		SSL_free(s->ssl);	/* and the gathering BIO with s->wb */
 	s->ssl = NULL;
+	s->wb = NULL;
 	if (s->lower != NULL) {
 		/* The lower stream owns the socket. */
 		stream_close(s->lower);

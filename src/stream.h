@@ -22,6 +22,7 @@ struct stream {
 	int		 starved;	/* the last TLS read needs bytes from
 					   below: what is buffered is not a
 					   whole record */
+	void		*wb;		/* TLS records gathered (tls.c) */
 	char		*pb;		/* bytes given back, read first */
 	size_t		 pboff;
 	size_t		 pblen;

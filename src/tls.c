@@ -1,3 +1,5 @@
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -186,6 +188,154 @@ fail:
 	tls_error_string(err, sizeof(err));
 	snprintf(msg, msglen, "cannot set up TLS: %s", err);
 	return -1;
+}
+
+/*
+ * Records out of the relay go through a buffer that is sent with one
+ * send() for several of them: OpenSSL writes each 16 KiB record on its
+ * own, and a system call per record was a quarter of a TLS upload's CPU.
+ * What send() does not take stays here; tls_flush() sends it later.
+ */
+#define WB_SIZE		(4 * (16384 + 256))	/* four records, overhead */
+
+struct wbuf {
+	int	 fd;
+	size_t	 off;		/* start of the bytes not yet sent */
+	size_t	 len;		/* bytes held, from off */
+	char	 data[WB_SIZE];
+};
+
+static BIO_METHOD *wbuf_bio;
+
+/* Send what wb holds.  0 when empty, -1 with errno (EAGAIN: later). */
+static int
+wbuf_send(struct wbuf *wb)
+{
+	ssize_t r;
+
+	while (wb->len > 0) {
+		r = send(wb->fd, wb->data + wb->off, wb->len, MSG_NOSIGNAL);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		wb->off += (size_t)r;
+		wb->len -= (size_t)r;
+	}
+	wb->off = 0;
+	return 0;
+}
+
+static int
+wbuf_write(BIO *b, const char *p, size_t n, size_t *put)
+{
+	struct wbuf *wb = BIO_get_data(b);
+	size_t room;
+
+	BIO_clear_retry_flags(b);
+	if (wb->off + wb->len + n > WB_SIZE) {
+		if (wbuf_send(wb) == -1 && errno != EAGAIN)
+			return -1;
+		if (wb->len > 0 && wb->off > 0) {
+			memmove(wb->data, wb->data + wb->off, wb->len);
+			wb->off = 0;
+		}
+	}
+	room = WB_SIZE - wb->off - wb->len;
+	if (room == 0) {
+		BIO_set_retry_write(b);
+		return -1;
+	}
+	if (n > room)
+		n = room;
+	memcpy(wb->data + wb->off + wb->len, p, n);
+	wb->len += n;
+	*put = n;
+	return 1;
+}
+
+static long
+wbuf_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct wbuf *wb = BIO_get_data(b);
+
+	(void)num;
+	(void)ptr;
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+		/* OpenSSL flushes after an alert or a handshake message. */
+		BIO_clear_retry_flags(b);
+		if (wbuf_send(wb) == 0)
+			return 1;
+		if (errno == EAGAIN)
+			BIO_set_retry_write(b);
+		return 0;
+	case BIO_CTRL_WPENDING:
+		return (long)wb->len;
+	default:
+		return 0;
+	}
+}
+
+static int
+wbuf_destroy(BIO *b)
+{
+	free(BIO_get_data(b));
+	BIO_set_data(b, NULL);
+	return 1;
+}
+
+int
+tls_coalesce(struct stream *s)
+{
+	struct wbuf *wb;
+	BIO *b;
+
+	if (s->ssl == NULL || s->lower != NULL || s->wb != NULL)
+		return 0;
+	if (wbuf_bio == NULL) {
+		wbuf_bio = BIO_meth_new(BIO_get_new_index() |
+		    BIO_TYPE_SOURCE_SINK, "postern record buffer");
+		if (wbuf_bio == NULL ||
+		    !BIO_meth_set_write_ex(wbuf_bio, wbuf_write) ||
+		    !BIO_meth_set_ctrl(wbuf_bio, wbuf_ctrl) ||
+		    !BIO_meth_set_destroy(wbuf_bio, wbuf_destroy))
+			return -1;
+	}
+	if ((wb = malloc(sizeof(*wb))) == NULL)
+		return -1;
+	if ((b = BIO_new(wbuf_bio)) == NULL) {
+		free(wb);
+		return -1;
+	}
+	wb->fd = s->fd;
+	wb->off = wb->len = 0;
+	BIO_set_data(b, wb);
+	BIO_set_init(b, 1);
+	/* The socket BIO stays for reading. */
+	SSL_set0_wbio(s->ssl, b);
+	s->wb = wb;
+	return 0;
+}
+
+int
+tls_flush(struct stream *s)
+{
+	struct wbuf *wb = s->wb;
+
+	if (wb == NULL || wbuf_send(wb) == 0)
+		return 0;
+	if (errno == EAGAIN)
+		s->want_w = POLLOUT;
+	return -1;
+}
+
+size_t
+tls_unflushed(const struct stream *s)
+{
+	const struct wbuf *wb = s->wb;
+
+	return wb != NULL ? wb->len : 0;
 }
 
 /* Move *s into a heap copy that the new TLS stream runs over. */

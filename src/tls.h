@@ -24,6 +24,17 @@ int	tls_start(struct stream *s, const struct tls_opts *,
 	    const struct target *host, int64_t deadline, char *msg,
 	    size_t msglen);
 
+/*
+ * From now on, gather the records s writes and send several with one
+ * send(); only for TLS straight on the socket (else nothing changes).
+ * After writing, tls_flush() sends what is gathered: 0 when all went,
+ * -1 with errno (EAGAIN: poll for POLLOUT and call again).
+ * tls_unflushed() is the count of bytes still gathered.
+ */
+int	tls_coalesce(struct stream *);
+int	tls_flush(struct stream *);
+size_t	tls_unflushed(const struct stream *);
+
 /* Last OpenSSL error of the calling thread in words, and clear the rest. */
 void	tls_error_string(char *, size_t);
 

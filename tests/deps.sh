@@ -30,6 +30,7 @@ cc gcc
 pkg-config pkg-config
 timeout coreutils
 unshare util-linux
+strace strace
 /usr/include/openssl/ssl.h libssl-dev'
 
 present() {

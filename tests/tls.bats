@@ -30,6 +30,9 @@ setup_file() {
 	head -c $((64 << 20)) /dev/urandom >"$d/64m"
 	export RANDOM64=$d/64m RANDOM64_SHA=$(sha "$d/64m")
 	start_target ECHO64 echo --close-after $((64 << 20))
+	head -c $((16 << 20)) /dev/urandom >"$d/16m"
+	export RANDOM16=$d/16m
+	start_target ECHO16 echo --close-after $((16 << 20))
 }
 
 # squid's access log shows a tunnel to 127.0.0.1:PORT.
@@ -289,6 +292,25 @@ ssh_cmd() {
 	} >"$want"
 	cmp "$out" "$want"
 	assert_tunnel_to "$HTTP"
+}
+
+@test "records go out several to a system call: 16 MiB up in fewer writes than records" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	local out=$BATS_TEST_TMPDIR/out trace=$BATS_TEST_TMPDIR/trace
+	# LeakSanitizer cannot run under ptrace: leave leaks to the other tests.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    strace -e trace=write,sendto -o "$trace" "$POSTERN" \
+	    -x "https://localhost:$TLS" --proxy-cacert "$PKI/ca.pem" \
+	    127.0.0.1 "$ECHO16" <"$RANDOM16" >"$out"
+	assert_equal "$(stat -c %s "$out")" $((16 << 20)) size
+	# 16 MiB is 1024 full records: one write each would be 1024 calls on
+	# the socket; gathered four to a call, a few hundred.  Any descriptor
+	# above 2 is the socket (bats keeps some of its own open).
+	local n
+	n=$(grep -cE '^(write|sendto)\(([3-9]|[1-9][0-9]+),' "$trace" || true)
+	echo "socket writes: $n"
+	[ "$n" -gt 0 ]
+	[ "$n" -lt 600 ]
 }
 
 @test "64 MiB of random bytes echoed through the https proxy come back with the same checksum" {
