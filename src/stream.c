@@ -34,6 +34,8 @@ tls_result(struct stream *s, int ret, int write, short *want)
 
 	switch (err) {
 	case SSL_ERROR_WANT_READ:
+		if (!write)
+			s->starved = 1;
 		/* Over a lower stream the BIO already noted what it waits
 		 * for; over the socket, it is what OpenSSL says. */
 		if (s->lower == NULL)
@@ -91,8 +93,6 @@ stream_read(struct stream *s, void *p, size_t n)
 			s->want_r = POLLIN;
 			return (ssize_t)got;
 		}
-		if (SSL_get_error(s->ssl, ret) == SSL_ERROR_WANT_READ)
-			s->starved = 1;
 		return tls_result(s, ret, 0, &s->want_r);
 	}
 	do

@@ -20,7 +20,9 @@
 #include "tls.h"
 #include "util.h"
 
-#define TLS_READ_BUF	(24 * 1024)
+/* Room for four full records, as many as one relay buffer holds: a busy
+ * download then reads several with each read(). */
+#define TLS_READ_BUF	(4 * (16384 + 256) + 512)
 
 static SSL_CTX *ctx;		/* one per process, made on first use */
 static BIO_METHOD *stream_bio;
@@ -146,8 +148,8 @@ setup_ctx(const struct tls_opts *o, char *msg, size_t msglen)
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	/* Read ahead into a buffer of several records: one read() per
-	 * TLS_READ_BUF instead of two (header, body) per record. */
+	/* Read ahead: one read() takes what TLS_READ_BUF holds, where
+	 * otherwise each record would need two (header, then body). */
 	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_default_read_buffer_len(ctx, TLS_READ_BUF);
 	if (SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1) != 0)

@@ -33,6 +33,18 @@ setup_file() {
 	head -c $((16 << 20)) /dev/urandom >"$d/16m"
 	export RANDOM16=$d/16m
 	start_target ECHO16 echo --close-after $((16 << 20))
+	start_target SOURCE16 source --file "$d/16m"
+}
+
+# traced SYSCALLS PORT: postern through the https proxy to 127.0.0.1:PORT
+# under strace, which writes the calls named to $BATS_TEST_TMPDIR/trace.
+traced() {
+	command -v strace >/dev/null || skip "strace is not installed"
+	# LeakSanitizer cannot run under ptrace: leave leaks to the other tests.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    strace -e trace="$1" -o "$BATS_TEST_TMPDIR/trace" "$POSTERN" \
+	    -x "https://localhost:$TLS" --proxy-cacert "$PKI/ca.pem" \
+	    127.0.0.1 "$2"
 }
 
 # squid's access log shows a tunnel to 127.0.0.1:PORT.
@@ -295,13 +307,8 @@ ssh_cmd() {
 }
 
 @test "records go out several to a system call: 16 MiB up in fewer writes than records" {
-	command -v strace >/dev/null || skip "strace is not installed"
 	local out=$BATS_TEST_TMPDIR/out trace=$BATS_TEST_TMPDIR/trace
-	# LeakSanitizer cannot run under ptrace: leave leaks to the other tests.
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-	    strace -e trace=write,sendto -o "$trace" "$POSTERN" \
-	    -x "https://localhost:$TLS" --proxy-cacert "$PKI/ca.pem" \
-	    127.0.0.1 "$ECHO16" <"$RANDOM16" >"$out"
+	traced write,sendto "$ECHO16" <"$RANDOM16" >"$out"
 	assert_equal "$(stat -c %s "$out")" $((16 << 20)) size
 	# 16 MiB is 1024 full records: one write each would be 1024 calls on
 	# the socket; gathered four to a call, a few hundred.  Any descriptor
@@ -311,6 +318,36 @@ ssh_cmd() {
 	echo "socket writes: $n"
 	[ "$n" -gt 0 ]
 	[ "$n" -lt 600 ]
+}
+
+@test "a bulk upload reads on without asking poll() each time: few polls between full reads" {
+	local out=$BATS_TEST_TMPDIR/out trace=$BATS_TEST_TMPDIR/trace
+	traced poll,read "$ECHO16" <"$RANDOM16" >"$out"
+	assert_equal "$(stat -c %s "$out")" $((16 << 20)) size
+	# A file is always readable: a full 64 KiB read of standard input
+	# is followed by the next one, with a poll() only every few dozen
+	# buffers.  Later the proxy falls behind and the socket, not the
+	# file, sets the pace: count only the polls before the 64th read.
+	# One poll per read would make 63 or more.
+	local polls
+	polls=$(awk '/^read\(0,.*= 65536$/ && ++reads == 64 { exit }
+	    /^poll\(/ && reads > 0 { n++ } END { print n + 0 }' "$trace")
+	echo "polls before the 64th full read of standard input: $polls"
+	[ "$polls" -lt 32 ]
+}
+
+@test "a download reads several records at a time: 16 MiB down in fewer reads than records" {
+	local out=$BATS_TEST_TMPDIR/out trace=$BATS_TEST_TMPDIR/trace
+	traced read "$SOURCE16" </dev/null >"$out"
+	cmp "$out" "$RANDOM16"
+	# 1024 full records.  A read buffer of one record's size takes them
+	# one per read(), 1024 or more; room for four takes several at once
+	# whenever they are waiting.  Descriptors above 2 are the socket.
+	local n
+	n=$(grep -cE '^read\(([3-9]|[1-9][0-9]+),.*= [1-9][0-9]*$' "$trace" || true)
+	echo "socket reads that returned bytes: $n"
+	[ "$n" -gt 0 ]
+	[ "$n" -lt 800 ]
 }
 
 @test "64 MiB of random bytes echoed through the https proxy come back with the same checksum" {
