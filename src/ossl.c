@@ -29,11 +29,12 @@ static const struct sym ssl_syms[] = { OSSL_SSL_FUNCS(OSSL_SYM) };
 #undef OSSL_SYM
 
 static int loaded[2];
+static void *handle[2];
 
 /* Open lib and fill the table's slots for syms; all or nothing. */
 static int
-load(const char *lib, const struct sym *syms, size_t n, char *msg,
-    size_t msglen)
+load(enum ossl_part part, const char *lib, const struct sym *syms, size_t n,
+    char *msg, size_t msglen)
 {
 	void *h, *p;
 	size_t i;
@@ -56,6 +57,7 @@ load(const char *lib, const struct sym *syms, size_t n, char *msg,
 		memcpy((char *)&ossl_fn + syms[i].off, &p, sizeof(p));
 	}
 	/* The handle stays open for the life of the process. */
+	handle[part] = h;
 	return 0;
 }
 
@@ -63,13 +65,13 @@ int
 ossl_need(enum ossl_part part, char *msg, size_t msglen)
 {
 	if (!loaded[OSSL_CRYPTO]) {
-		if (load(OSSL_LIBCRYPTO, crypto_syms, sizeof(crypto_syms) /
+		if (load(OSSL_CRYPTO, OSSL_LIBCRYPTO, crypto_syms, sizeof(crypto_syms) /
 		    sizeof(crypto_syms[0]), msg, msglen) == -1)
 			return -1;
 		loaded[OSSL_CRYPTO] = 1;
 	}
 	if (part == OSSL_SSL && !loaded[OSSL_SSL]) {
-		if (load(OSSL_LIBSSL, ssl_syms, sizeof(ssl_syms) /
+		if (load(OSSL_SSL, OSSL_LIBSSL, ssl_syms, sizeof(ssl_syms) /
 		    sizeof(ssl_syms[0]), msg, msglen) == -1)
 			return -1;
 		loaded[OSSL_SSL] = 1;
@@ -81,6 +83,51 @@ int
 ossl_loaded(enum ossl_part part)
 {
 	return loaded[part];
+}
+
+uint64_t
+ossl_init_opts(void)
+{
+	return OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS;
+}
+
+/*
+ * The loaders of OpenSSL 1.1's API still load each library's strings in
+ * OpenSSL 3 (once OPENSSL_INIT_NO_LOAD_* has run, the init flags no
+ * longer can).  Looked up by name: a build of OpenSSL without them only
+ * costs the words, and the error is still given by its code.
+ */
+static void
+call_loader(void *h, const char *lib)
+{
+	char name[40];
+	int (*fn)(void);
+	void *p;
+
+	snprintf(name, sizeof(name), "ERR_load_%s_strings", lib);
+	if (h != NULL && (p = dlsym(h, name)) != NULL) {
+		memcpy(&fn, &p, sizeof(p));
+		(void)fn();
+	}
+}
+
+void
+ossl_load_reasons(void)
+{
+	static const char *const crypto_libs[] = { "ERR", "ASN1", "BIO",
+	    "BN", "BUF", "CONF", "CRYPTO", "DH", "DSA", "EC", "EVP", "OBJ",
+	    "OSSL_STORE", "PEM", "PKCS12", "PKCS7", "RAND", "RSA", "X509",
+	    "X509V3" };
+	static int done;
+	size_t i;
+
+	if (done || handle[OSSL_CRYPTO] == NULL)
+		return;
+	done = 1;
+	for (i = 0; i < sizeof(crypto_libs) / sizeof(crypto_libs[0]); i++)
+		call_loader(handle[OSSL_CRYPTO], crypto_libs[i]);
+	call_loader(handle[OSSL_SSL], "SSL");
 }
 
 #else /* OpenSSL linked in */
@@ -99,6 +146,17 @@ ossl_loaded(enum ossl_part part)
 {
 	(void)part;
 	return 1;
+}
+
+uint64_t
+ossl_init_opts(void)
+{
+	return 0;
+}
+
+void
+ossl_load_reasons(void)
+{
 }
 
 #endif

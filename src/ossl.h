@@ -15,6 +15,7 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -36,6 +37,17 @@ int	ossl_need(enum ossl_part, char *msg, size_t msglen);
 /* True once part is loaded (or linked). */
 int	ossl_loaded(enum ossl_part);
 
+/*
+ * OpenSSL's reason strings ("wrong version number") fill hash tables of
+ * some thousands of entries, about 75 KB of every https tunnel's memory,
+ * and are read only when something failed.  The lazy build leaves them
+ * out: ossl_init_opts() is what to pass to OPENSSL_init_ssl() before
+ * anything else, and ossl_load_reasons() loads them before an error is
+ * put into words.  Linked builds load them at start as OpenSSL does.
+ */
+uint64_t ossl_init_opts(void);
+void	ossl_load_reasons(void);
+
 #ifdef POSTERN_OSSL_LAZY
 
 /* Every OpenSSL function postern calls, after the headers' macros. */
@@ -44,7 +56,7 @@ int	ossl_loaded(enum ossl_part);
 	X(BIO_meth_new) X(BIO_meth_set_ctrl) X(BIO_meth_set_destroy)	\
 	X(BIO_meth_set_read_ex) X(BIO_meth_set_write_ex) X(BIO_new)	\
 	X(BIO_set_data) X(BIO_set_flags) X(BIO_set_init)		\
-	X(ERR_clear_error) X(ERR_peek_last_error)			\
+	X(ERR_clear_error) X(ERR_peek_error) X(ERR_peek_last_error)	\
 	X(ERR_reason_error_string) X(EVP_DigestFinal_ex)		\
 	X(EVP_DigestInit_ex) X(EVP_DigestUpdate) X(EVP_MD_CTX_free)	\
 	X(EVP_MD_CTX_new) X(EVP_md5) X(EVP_sha256) X(EVP_sha512_256)	\
@@ -65,7 +77,7 @@ int	ossl_loaded(enum ossl_part);
 	X(SSL_get_current_cipher) X(SSL_get_error) X(SSL_get_verify_result) \
 	X(SSL_get_version) X(SSL_has_pending) X(SSL_new) X(SSL_pending)	\
 	X(SSL_read_ex) X(SSL_set0_wbio) X(SSL_set1_host) X(SSL_set_bio)	\
-	X(SSL_set_fd)							\
+	X(SSL_set_fd) X(OPENSSL_init_ssl)				\
 	X(SSL_shutdown) X(SSL_write_ex) X(TLS_client_method)
 
 #define OSSL_SLOT(f)	__typeof__(f) *f;
@@ -92,6 +104,7 @@ extern struct ossl_funcs ossl_fn;
 #define BIO_set_flags		(*ossl_fn.BIO_set_flags)
 #define BIO_set_init		(*ossl_fn.BIO_set_init)
 #define ERR_clear_error		(*ossl_fn.ERR_clear_error)
+#define ERR_peek_error		(*ossl_fn.ERR_peek_error)
 #define ERR_peek_last_error	(*ossl_fn.ERR_peek_last_error)
 #define ERR_reason_error_string	(*ossl_fn.ERR_reason_error_string)
 #define EVP_DigestFinal_ex	(*ossl_fn.EVP_DigestFinal_ex)
@@ -109,6 +122,7 @@ extern struct ossl_funcs ossl_fn;
 #define X509_verify_cert_error_string (*ossl_fn.X509_verify_cert_error_string)
 #define SSL_CIPHER_get_name	(*ossl_fn.SSL_CIPHER_get_name)
 #define SSL_CTX_check_private_key (*ossl_fn.SSL_CTX_check_private_key)
+#define OPENSSL_init_ssl	(*ossl_fn.OPENSSL_init_ssl)
 #define SSL_CTX_ctrl		(*ossl_fn.SSL_CTX_ctrl)
 #define SSL_CTX_load_verify_locations (*ossl_fn.SSL_CTX_load_verify_locations)
 #define SSL_CTX_new		(*ossl_fn.SSL_CTX_new)

@@ -1,4 +1,5 @@
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <arpa/inet.h>
 
@@ -27,14 +28,48 @@
 static SSL_CTX *ctx;		/* one per process, made on first use */
 static BIO_METHOD *stream_bio;
 
+/* Reasons whose OpenSSL words do not tell a user what is wrong. */
+static const struct {
+	int		 lib, reason;
+	const char	*text;
+} plain_reasons[] = {
+	{ ERR_LIB_PEM, PEM_R_NO_START_LINE,
+	    "no PEM data of the kind wanted (no start line)" },
+	{ ERR_LIB_OSSL_DECODER, ERR_R_UNSUPPORTED,
+	    "no private key in PEM form found" },
+	{ ERR_LIB_X509, X509_R_KEY_VALUES_MISMATCH,
+	    "it is not the key of the certificate" },
+};
+
+/*
+ * The first error of the queue is the cause ("No such file or directory",
+ * "no start line"); those after it only say who gave up ("system lib",
+ * "PEM lib").
+ */
 void
 tls_error_string(char *buf, size_t len)
 {
-	unsigned long e = ERR_peek_last_error();
-	const char *r;
+	unsigned long e = ERR_peek_error();
+	const char *r = NULL;
+	size_t i;
 
-	r = e ? ERR_reason_error_string(e) : NULL;
-	snprintf(buf, len, "%s", r ? r : "TLS error");
+	if (e == 0)
+		r = "TLS error";
+	else if (ERR_SYSTEM_ERROR(e))
+		r = strerror(ERR_GET_REASON(e));
+	for (i = 0; r == NULL && i < sizeof(plain_reasons) /
+	    sizeof(plain_reasons[0]); i++)
+		if (ERR_GET_LIB(e) == plain_reasons[i].lib &&
+		    ERR_GET_REASON(e) == plain_reasons[i].reason)
+			r = plain_reasons[i].text;
+	if (r == NULL) {
+		ossl_load_reasons();
+		r = ERR_reason_error_string(e);
+	}
+	if (r != NULL)
+		snprintf(buf, len, "%s", r);
+	else
+		snprintf(buf, len, "OpenSSL error %08lX", e);
 	ERR_clear_error();
 }
 
@@ -134,13 +169,16 @@ static int
 setup_ctx(const struct tls_opts *o, char *msg, size_t msglen)
 {
 	static const unsigned char alpn[] = "\x08http/1.1";
+	struct stat st;
 	char err[256];
+	int e;
 
 	if (ctx != NULL)
 		return 0;
 	if (ossl_need(OSSL_SSL, msg, msglen) == -1)
 		return -1;
-	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+	if (OPENSSL_init_ssl(ossl_init_opts(), NULL) != 1 ||
+	    (ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		goto fail;
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	/* A proxy that drops TCP without close_notify still ends the tunnel
@@ -155,6 +193,14 @@ setup_ctx(const struct tls_opts *o, char *msg, size_t msglen)
 	if (SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1) != 0)
 		goto fail;
 	if (o->cafile != NULL || o->capath != NULL) {
+		/* OpenSSL looks into the directory only when verifying, and
+		 * a missing one then shows as an unknown issuer. */
+		if (o->capath != NULL && (e = stat(o->capath, &st) == -1 ?
+		    errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR) != 0) {
+			snprintf(msg, msglen, "cannot load trust anchors from "
+			    "%s: %s", o->capath, strerror(e));
+			return -1;
+		}
 		if (SSL_CTX_load_verify_locations(ctx, o->cafile, o->capath) !=
 		    1) {
 			tls_error_string(err, sizeof(err));

@@ -83,6 +83,38 @@ unused_target() {
 	refute_tunnel_to "$port"
 }
 
+# tls_setup_error MESSAGE OPTION…: postern with these TLS options fails
+# before any CONNECT, exit 4, saying MESSAGE after "TLS with … failed: ".
+tls_setup_error() {
+	local want=$1 port
+	shift
+	port=$(unused_target)
+	run -4 --separate-stderr postern -x "https://localhost:$TLS" "$@" \
+	    127.0.0.1 "$port" </dev/null
+	assert_equal "$output" "" stdout
+	assert_stderr "postern: TLS with localhost:$TLS failed: $want"
+	refute_tunnel_to "$port"
+}
+
+@test "unusable TLS files: the message names the cause, not the layer that gave up" {
+	local d=$BATS_TEST_TMPDIR
+	echo "not PEM" >"$d/junk.pem"
+	tls_setup_error "cannot load trust anchors from $d/none.pem: No such file or directory" \
+	    --proxy-cacert "$d/none.pem"
+	tls_setup_error "cannot load trust anchors from $d/junk.pem: Not a directory" \
+	    --proxy-capath "$d/junk.pem"
+	tls_setup_error "cannot load trust anchors from $d/none: No such file or directory" \
+	    --proxy-capath "$d/none"
+	tls_setup_error "cannot load client certificate $d/none.pem: No such file or directory" \
+	    --proxy-cacert "$PKI/ca.pem" --proxy-cert "$d/none.pem"
+	tls_setup_error "cannot load client certificate $d/junk.pem: no PEM data of the kind wanted (no start line)" \
+	    --proxy-cacert "$PKI/ca.pem" --proxy-cert "$d/junk.pem"
+	tls_setup_error "cannot load client key $PKI/client.pem: no private key in PEM form found" \
+	    --proxy-cacert "$PKI/ca.pem" --proxy-cert "$PKI/client.pem"
+	tls_setup_error "cannot load client key $PKI/server.key: it is not the key of the certificate" \
+	    --proxy-cacert "$PKI/ca.pem" --proxy-cert "$PKI/client.pem" --proxy-key "$PKI/server.key"
+}
+
 @test "https proxy with --proxy-cacert naming another CA: unknown CA, exit 4" {
 	local port
 	port=$(unused_target)
