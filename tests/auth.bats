@@ -3,7 +3,8 @@
 # digest_file_auth and ntlm_fake_auth, and tests/lib/authproxy.py for the
 # 407s squid never sends (it recomputes every Digest and NTLMv2 answer on its
 # own). Every run of postern is bounded (timeout) and has no controlling
-# terminal (setsid), so the /dev/tty prompt can never be reached.
+# terminal (setsid), so the /dev/tty prompt is never reached, except where
+# tests/lib/ttyprompt.py gives it a terminal of its own and answers it.
 
 load helpers
 load lib/auth
@@ -127,6 +128,65 @@ ssh_remote_42() {
 	assert_equal "$status" 5 status
 	assert_stderr "postern: 127.0.0.1:$BASIC_PORT requires authentication (offered: Basic) and no credentials were found (looked in: -U, the proxy URL, POSTERN_PROXY_USER, /dev/tty)"
 	assert_equal "$output" "" stdout
+}
+
+# at_terminal TRANSCRIPT [--answer TEXT=REPLY]… -- POSTERN-ARG…: postern
+# with "ping\n" on stdin and a terminal of its own, as from ssh in a shell.
+at_terminal() {
+	local t=$1
+	shift
+	python3 -c 'import os; os.openpty()' 2>/dev/null || skip "no pseudo-terminals here"
+	start_target PING echo --close-after 5
+	local args=()
+	while [[ $1 != -- ]]; do
+		args+=("$1")
+		shift
+	done
+	shift
+	run --separate-stderr timeout -k 5 60 python3 "$BATS_TEST_DIRNAME/lib/ttyprompt.py" \
+	    --transcript "$t" "${args[@]}" -- "$POSTERN" "$@" 127.0.0.1 "$PING" \
+	    < <(printf 'ping\n')
+}
+
+@test "squid Basic: no credentials but a terminal: user and password asked on /dev/tty, the password unechoed" {
+	local t=$BATS_TEST_TMPDIR/terminal mark
+	mark=$(log_lines_now "$BASIC_LOG")
+	at_terminal "$t" --answer "Proxy user for 127.0.0.1:$BASIC_PORT: =alice" \
+	    --answer "Proxy password for 127.0.0.1:$BASIC_PORT: =$ALICE_PW" \
+	    -- -x "127.0.0.1:$BASIC_PORT"
+	echo "terminal: $(cat "$t")"
+	assert_equal "$status" 0 status
+	assert_equal "$output" "ping" stdout
+	assert_stderr ""
+	grep -qx "answered Proxy user for 127.0.0.1:$BASIC_PORT: : echo on" "$t"
+	grep -qx "answered Proxy password for 127.0.0.1:$BASIC_PORT: : echo off" "$t"
+	# The user name is echoed as typed; the password never shows.
+	grep -q "alice" "$t"
+	! grep -qF "$ALICE_PW" "$t"
+	wait_log "$BASIC_LOG" "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$PING alice " "$mark"
+}
+
+@test "squid Basic: -U alice and a terminal: only the password is asked" {
+	local t=$BATS_TEST_TMPDIR/terminal
+	at_terminal "$t" --answer "Proxy password for 127.0.0.1:$BASIC_PORT: =$ALICE_PW" \
+	    -- -U alice -x "127.0.0.1:$BASIC_PORT"
+	echo "terminal: $(cat "$t")"
+	assert_equal "$status" 0 status
+	assert_equal "$output" "ping" stdout
+	! grep -q "Proxy user for" "$t"
+	grep -qx "answered Proxy password for 127.0.0.1:$BASIC_PORT: : echo off" "$t"
+}
+
+@test "squid Basic: an empty answer at the terminal is no credential: exit 5, nothing sent" {
+	local t=$BATS_TEST_TMPDIR/terminal mark
+	mark=$(log_lines_now "$BASIC_LOG")
+	at_terminal "$t" --answer "Proxy user for 127.0.0.1:$BASIC_PORT: =" \
+	    -- -x "127.0.0.1:$BASIC_PORT"
+	assert_equal "$status" 5 status
+	assert_equal "$output" "" stdout
+	assert_stderr "postern: 127.0.0.1:$BASIC_PORT requires authentication (offered: Basic) and no credentials were found (looked in: -U, the proxy URL, POSTERN_PROXY_USER, $HOME/.netrc, /dev/tty)"
+	! grep -q "Proxy password for" "$t"
+	assert_no_log "$BASIC_LOG" TCP_TUNNEL "$mark"
 }
 
 @test "squid Basic: -vvv shows 'Proxy-Authorization: Basic <redacted>' and never the password" {
