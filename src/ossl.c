@@ -28,13 +28,12 @@ static const struct sym crypto_syms[] = { OSSL_CRYPTO_FUNCS(OSSL_SYM) };
 static const struct sym ssl_syms[] = { OSSL_SSL_FUNCS(OSSL_SYM) };
 #undef OSSL_SYM
 
-static int loaded[2];
-static void *handle[2];
+static void *handle[2];		/* open for the life of the process */
 
 /* Open lib and fill the table's slots for syms; all or nothing. */
 static int
-load(enum ossl_part part, const char *lib, const struct sym *syms, size_t n,
-    char *msg, size_t msglen)
+load(enum ossl_part part, const char *lib, const struct sym *syms,
+    size_t n, char *msg, size_t msglen)
 {
 	void *h, *p;
 	size_t i;
@@ -56,7 +55,6 @@ load(enum ossl_part part, const char *lib, const struct sym *syms, size_t n,
 		 * function pointer; memcpy keeps ISO C quiet about it. */
 		memcpy((char *)&ossl_fn + syms[i].off, &p, sizeof(p));
 	}
-	/* The handle stays open for the life of the process. */
 	handle[part] = h;
 	return 0;
 }
@@ -64,25 +62,21 @@ load(enum ossl_part part, const char *lib, const struct sym *syms, size_t n,
 int
 ossl_need(enum ossl_part part, char *msg, size_t msglen)
 {
-	if (!loaded[OSSL_CRYPTO]) {
-		if (load(OSSL_CRYPTO, OSSL_LIBCRYPTO, crypto_syms, sizeof(crypto_syms) /
-		    sizeof(crypto_syms[0]), msg, msglen) == -1)
-			return -1;
-		loaded[OSSL_CRYPTO] = 1;
-	}
-	if (part == OSSL_SSL && !loaded[OSSL_SSL]) {
-		if (load(OSSL_SSL, OSSL_LIBSSL, ssl_syms, sizeof(ssl_syms) /
-		    sizeof(ssl_syms[0]), msg, msglen) == -1)
-			return -1;
-		loaded[OSSL_SSL] = 1;
-	}
+	if (handle[OSSL_CRYPTO] == NULL && load(OSSL_CRYPTO, OSSL_LIBCRYPTO,
+	    crypto_syms, sizeof(crypto_syms) / sizeof(crypto_syms[0]), msg,
+	    msglen) == -1)
+		return -1;
+	if (part == OSSL_SSL && handle[OSSL_SSL] == NULL && load(OSSL_SSL,
+	    OSSL_LIBSSL, ssl_syms, sizeof(ssl_syms) / sizeof(ssl_syms[0]), msg,
+	    msglen) == -1)
+		return -1;
 	return 0;
 }
 
 int
 ossl_loaded(enum ossl_part part)
 {
-	return loaded[part];
+	return handle[part] != NULL;
 }
 
 uint64_t

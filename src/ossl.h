@@ -56,7 +56,7 @@ void	ossl_load_reasons(void);
 	X(BIO_meth_new) X(BIO_meth_set_ctrl) X(BIO_meth_set_destroy)	\
 	X(BIO_meth_set_read_ex) X(BIO_meth_set_write_ex) X(BIO_new)	\
 	X(BIO_set_data) X(BIO_set_flags) X(BIO_set_init)		\
-	X(ERR_clear_error) X(ERR_peek_error) X(ERR_peek_last_error)	\
+	X(ERR_clear_error) X(ERR_peek_error)				\
 	X(ERR_reason_error_string) X(EVP_DigestFinal_ex)		\
 	X(EVP_DigestInit_ex) X(EVP_DigestUpdate) X(EVP_MD_CTX_free)	\
 	X(EVP_MD_CTX_new) X(EVP_md5) X(EVP_sha256) X(EVP_sha512_256)	\
@@ -105,7 +105,6 @@ extern struct ossl_funcs ossl_fn;
 #define BIO_set_init		(*ossl_fn.BIO_set_init)
 #define ERR_clear_error		(*ossl_fn.ERR_clear_error)
 #define ERR_peek_error		(*ossl_fn.ERR_peek_error)
-#define ERR_peek_last_error	(*ossl_fn.ERR_peek_last_error)
 #define ERR_reason_error_string	(*ossl_fn.ERR_reason_error_string)
 #define EVP_DigestFinal_ex	(*ossl_fn.EVP_DigestFinal_ex)
 #define EVP_DigestInit_ex	(*ossl_fn.EVP_DigestInit_ex)

@@ -311,7 +311,7 @@ push(struct dir *d, struct stream *net, int to_net)
 static int
 eager(const struct dir *d)
 {
-	if (!d->open || !d->full || d->err != 0)
+	if (!d->open || !d->full)
 		return 0;
 	if (d->mode == M_DIRECT)
 		return !d->wait_out;
@@ -456,8 +456,8 @@ relay_run(struct stream *net, int half_close, int64_t idle_ms)
 		}
 		/* Bounded, so that the other direction and the idle clock
 		 * get their poll() at least every EAGER_MAX passes. */
-		eu = eager(&up) && ui != 0;
-		ed = eager(&down) && !given_back && di != 0;
+		eu = eager(&up);
+		ed = eager(&down) && !given_back;
 		if ((eu || ed) && skipped < EAGER_MAX) {
 			skipped++;
 			for (i = 0; i < P_COUNT; i++)

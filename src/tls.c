@@ -165,11 +165,21 @@ passphrase(char *buf, int size, int rwflag, void *arg)
 	return (int)n;
 }
 
+/* 0 when path is a directory, else the errno that says why not. */
+static int
+dir_error(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return errno;
+	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
 static int
 setup_ctx(const struct tls_opts *o, char *msg, size_t msglen)
 {
 	static const unsigned char alpn[] = "\x08http/1.1";
-	struct stat st;
 	char err[256];
 	int e;
 
@@ -195,8 +205,7 @@ setup_ctx(const struct tls_opts *o, char *msg, size_t msglen)
 	if (o->cafile != NULL || o->capath != NULL) {
 		/* OpenSSL looks into the directory only when verifying, and
 		 * a missing one then shows as an unknown issuer. */
-		if (o->capath != NULL && (e = stat(o->capath, &st) == -1 ?
-		    errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR) != 0) {
+		if (o->capath != NULL && (e = dir_error(o->capath)) != 0) {
 			snprintf(msg, msglen, "cannot load trust anchors from "
 			    "%s: %s", o->capath, strerror(e));
 			return -1;
@@ -427,7 +436,7 @@ link_lower(SSL *ssl, struct stream *s)
 static void
 handshake_error(SSL *ssl, int ret, char *msg, size_t msglen)
 {
-	unsigned long e = ERR_peek_last_error();
+	unsigned long e = ERR_peek_error();
 	long v = SSL_get_verify_result(ssl);
 	int reason = ERR_GET_REASON(e);
 	char err[256];

@@ -35,7 +35,8 @@ int	tls_coalesce(struct stream *);
 int	tls_flush(struct stream *);
 size_t	tls_unflushed(const struct stream *);
 
-/* Last OpenSSL error of the calling thread in words, and clear the rest. */
+/* The first OpenSSL error of the calling thread (the cause) in words;
+ * clears them all. */
 void	tls_error_string(char *, size_t);
 
 #endif
