@@ -154,3 +154,54 @@ ossl_load_reasons(void)
 }
 
 #endif
+
+#ifdef POSTERN_OSSL_LAZY
+#define OSSL_CALL(f)	(*ossl_fn.f)
+#else
+#define OSSL_CALL(f)	f
+#endif
+
+/* Reasons whose OpenSSL words do not tell a user what is wrong. */
+static const struct {
+	int		 lib, reason;
+	const char	*text;
+} plain_reasons[] = {
+	{ ERR_LIB_PEM, PEM_R_NO_START_LINE,
+	    "no PEM data of the kind wanted (no start line)" },
+	{ ERR_LIB_OSSL_DECODER, ERR_R_UNSUPPORTED,
+	    "no private key in PEM form found" },
+	{ ERR_LIB_X509, X509_R_KEY_VALUES_MISMATCH,
+	    "it is not the key of the certificate" },
+};
+
+/*
+ * The first error of the queue is the cause ("No such file or directory",
+ * "no start line"); those after it only say who gave up ("system lib",
+ * "PEM lib").
+ */
+void
+ossl_error_string(char *buf, size_t len)
+{
+	unsigned long e = OSSL_CALL(ERR_peek_error)();
+	const char *r = NULL;
+	size_t i;
+
+	if (e == 0)
+		r = "TLS error";
+	else if (ERR_SYSTEM_ERROR(e))
+		r = strerror(ERR_GET_REASON(e));
+	for (i = 0; r == NULL && i < sizeof(plain_reasons) /
+	    sizeof(plain_reasons[0]); i++)
+		if (ERR_GET_LIB(e) == plain_reasons[i].lib &&
+		    ERR_GET_REASON(e) == plain_reasons[i].reason)
+			r = plain_reasons[i].text;
+	if (r == NULL) {
+		ossl_load_reasons();
+		r = OSSL_CALL(ERR_reason_error_string)(e);
+	}
+	if (r != NULL)
+		snprintf(buf, len, "%s", r);
+	else
+		snprintf(buf, len, "OpenSSL error %08lX", e);
+	OSSL_CALL(ERR_clear_error)();
+}

@@ -48,6 +48,10 @@ int	ossl_loaded(enum ossl_part);
 uint64_t ossl_init_opts(void);
 void	ossl_load_reasons(void);
 
+/* The first OpenSSL error of the calling thread (the cause) in words;
+ * clears them all. */
+void	ossl_error_string(char *, size_t);
+
 #ifdef POSTERN_OSSL_LAZY
 
 /* Every OpenSSL function postern calls, after the headers' macros. */
@@ -66,7 +70,8 @@ void	ossl_load_reasons(void);
 
 #define OSSL_SSL_FUNCS(X)						\
 	X(SSL_CIPHER_get_name) X(SSL_CTX_check_private_key)		\
-	X(SSL_CTX_ctrl) X(SSL_CTX_load_verify_locations) X(SSL_CTX_new)	\
+	X(SSL_CTX_ctrl) X(SSL_CTX_free) X(SSL_CTX_load_verify_locations)	\
+	X(SSL_CTX_new)							\
 	X(SSL_CTX_set_alpn_protos) X(SSL_CTX_set_default_passwd_cb)	\
 	X(SSL_CTX_set_default_passwd_cb_userdata)			\
 	X(SSL_CTX_set_default_read_buffer_len)				\
@@ -124,6 +129,7 @@ extern struct ossl_funcs ossl_fn;
 #define OPENSSL_init_ssl	(*ossl_fn.OPENSSL_init_ssl)
 #define SSL_CTX_ctrl		(*ossl_fn.SSL_CTX_ctrl)
 #define SSL_CTX_load_verify_locations (*ossl_fn.SSL_CTX_load_verify_locations)
+#define SSL_CTX_free		(*ossl_fn.SSL_CTX_free)
 #define SSL_CTX_new		(*ossl_fn.SSL_CTX_new)
 #define SSL_CTX_set_alpn_protos	(*ossl_fn.SSL_CTX_set_alpn_protos)
 #define SSL_CTX_set_default_passwd_cb (*ossl_fn.SSL_CTX_set_default_passwd_cb)

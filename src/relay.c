@@ -11,7 +11,6 @@
 #include "exitcodes.h"
 #include "log.h"
 #include "relay.h"
-#include "tls.h"
 #include "util.h"
 
 #define RELAY_BUF	(256 * 1024)	/* a copying direction's buffer */
@@ -28,23 +27,61 @@
  */
 enum mode { M_COPY, M_DIRECT, M_PIPE };
 
-enum { P_STDIN, P_NET, P_STDOUT, P_COUNT };
+static const char *const mode_names[] = { "copy", "splice",
+	"splice via pipe" };
 
+/*
+ * The four things the relay waits for, one poll slot each.  The socket
+ * has two: its reading and its writing are waited for on their own terms
+ * (a TLS read may want POLLOUT), and each direction owns one.
+ */
+enum slot { S_STDIN, S_NET_IN, S_NET_OUT, S_STDOUT, S_COUNT };
+
+/* One direction: up (stdin to the tunnel) or down (the tunnel to stdout). */
 struct dir {
+	const char	*name;
+	int		 from_net;	/* input is the stream (down) */
+	int		 in_fd;		/* stdin, or the socket */
+	int		 out_fd;	/* the socket, or stdout */
+	enum slot	 in_slot;
+	enum slot	 out_slot;
 	enum mode	 mode;
-	int		 in;		/* fd read from (the socket for down) */
-	int		 out;		/* fd written to */
-	int		 open;		/* input not at its end yet */
-	int		 wait_out;	/* M_DIRECT: input ready, output full */
-	int		 p[2];		/* M_PIPE: our pipe */
-	size_t		 queued;	/* bytes in our pipe or buffer */
-	size_t		 cap;
-	size_t		 off;		/* M_COPY: start of queued bytes */
-	char		*buf;		/* M_COPY */
-	int		 err;		/* errno of a read, reported once the
-					   bytes before it are out */
-	int		 full;		/* the last pull took all it could hold:
+	enum mode	 mode_later;	/* once the bytes given back are out */
+	int		 in_open;	/* input not at its end, still read */
+	int		 in_errno;	/* a read failed: reported once the
+					   bytes read before it are out */
+	int		 out_blocked;	/* M_DIRECT: the last splice could
+					   not write */
+	int		 took_all;	/* the last pull filled all its room:
 					   more is likely waiting */
+	int		 pipefd[2];	/* M_PIPE: our pipe */
+	char		*buf;		/* M_COPY */
+	size_t		 cap;		/* room of the buffer or our pipe */
+	size_t		 off;		/* M_COPY: start of the queued bytes */
+	size_t		 queued;	/* bytes in our buffer or pipe */
+};
+
+/* Passing the end of input on (-N): not yet, under way, done. */
+enum shut { SHUT_NO, SHUT_GOING, SHUT_SENT };
+
+struct relay {
+	struct stream	*net;
+	struct dir	 up;
+	struct dir	 down;
+	int		 half_close;	/* -N */
+	enum shut	 shut;
+	int64_t		 idle_ms;	/* 0: no --idle-timeout */
+	int64_t		 last_moved;	/* when bytes last moved */
+	uint64_t	 moved_seen;
+	int		 passes_unpolled;
+};
+
+/* What the next pass does, derived from the state of both directions. */
+struct plan {
+	short		 events[S_COUNT];
+	int		 pull_now[2];	/* up, down: pull without waiting */
+	int		 skip_poll;
+	int		 timeout;	/* of poll(), ms */
 };
 
 /* Static: one relay per process, and BSS costs nothing until used. */
@@ -65,16 +102,22 @@ relay_stdio_nonblock(void)
 	}
 }
 
+static void
+restore_flags(int fd)
+{
+	if (fd >= 0 && fd <= 1 && saved_flags[fd] != -1)
+		(void)fcntl(fd, F_SETFL, saved_flags[fd]);
+	if (fd >= 0 && fd <= 1)
+		saved_flags[fd] = -1;
+}
+
 void
 relay_stdio_restore(void)
 {
-	int fd;
-
 	/* stdin may share its file description with the shell's terminal:
 	 * leaving it non-blocking would break the next reader. */
-	for (fd = 1; fd >= 0; fd--)
-		if (saved_flags[fd] != -1)
-			(void)fcntl(fd, F_SETFL, saved_flags[fd]);
+	restore_flags(1);
+	restore_flags(0);
 }
 
 static int
@@ -84,11 +127,15 @@ fail(const char *what)
 	return EXIT_IO;
 }
 
+/* An error of the stream: its layer's words, or errno's. */
 static int
-tls_fail(struct stream *s)
+net_fail(const struct relay *r, const char *what)
 {
-	log_error("TLS error in the tunnel: %s", stream_tls_error(s));
-	return EXIT_IO;
+	if (r->net->failed) {
+		log_error("TLS error in the tunnel: %s", stream_error(r->net));
+		return EXIT_IO;
+	}
+	return fail(what);
 }
 
 /* What the stdio end of a direction allows: a pipe can be spliced to
@@ -113,38 +160,36 @@ stdio_mode(int fd)
 }
 
 static void
-set_copy(struct dir *d, char *buf)
+set_copy(struct dir *d, char *buf, size_t cap)
 {
 	d->mode = M_COPY;
 	d->buf = buf;
-	d->cap = RELAY_BUF;
+	d->cap = cap;
+	d->off = 0;
 }
 
+/* Set d up to move bytes in mode, falling back to a copy. */
 static void
-setup(struct dir *d, struct stream *net, int stdio_fd, char *buf)
+set_mode(struct dir *d, enum mode mode, char *buf, size_t copy_cap)
 {
+	int stdio_fd = d->from_net ? d->out_fd : d->in_fd;
 	int sz;
 
-	d->mode = net->ssl != NULL ? M_COPY : stdio_mode(stdio_fd);
-	d->p[0] = d->p[1] = -1;
-	if (d->mode == M_PIPE) {
-		if (pipe2(d->p, O_NONBLOCK | O_CLOEXEC) == -1) {
-			set_copy(d, buf);
+	d->mode = mode;
+	if (mode == M_PIPE) {
+		if (pipe2(d->pipefd, O_NONBLOCK | O_CLOEXEC) == -1) {
+			d->pipefd[0] = d->pipefd[1] = -1;
+			set_copy(d, buf, copy_cap);
 			return;
 		}
 		/* A larger pipe means fewer splices per megabyte. */
-		if ((sz = fcntl(d->p[1], F_SETPIPE_SZ, PIPE_WANT)) == -1)
-			sz = fcntl(d->p[1], F_GETPIPE_SZ);
+		if ((sz = fcntl(d->pipefd[1], F_SETPIPE_SZ, PIPE_WANT)) == -1)
+			sz = fcntl(d->pipefd[1], F_GETPIPE_SZ);
 		d->cap = sz > 0 ? (size_t)sz : 65536;
 		return;
 	}
-	if (d->mode == M_COPY) {
-		set_copy(d, buf);
-		/* TLS moves 16 KiB records: more buffer saves no call and
-		 * only adds to the resident size. */
-		if (net->ssl != NULL)
-			d->cap = TLS_BUF;
-	}
+	if (mode == M_COPY)
+		set_copy(d, buf, copy_cap);
 	/* A 64 KiB pipe on the other side would cap every splice, or every
 	 * read and write of a copy, at 64 KiB: ask for more (it is only a
 	 * ceiling, and failing costs nothing). */
@@ -152,36 +197,60 @@ setup(struct dir *d, struct stream *net, int stdio_fd, char *buf)
 }
 
 static void
-teardown(struct dir *d)
+dir_init(struct dir *d, const char *name, int from_net, int in_fd,
+    int out_fd)
 {
-	if (d->p[0] != -1) {
-		close(d->p[0]);
-		close(d->p[1]);
+	memset(d, 0, sizeof(*d));
+	d->name = name;
+	d->from_net = from_net;
+	d->in_fd = in_fd;
+	d->out_fd = out_fd;
+	d->in_slot = from_net ? S_NET_IN : S_STDIN;
+	d->out_slot = from_net ? S_STDOUT : S_NET_OUT;
+	d->in_open = 1;
+	d->pipefd[0] = d->pipefd[1] = -1;
+}
+
+static void
+dir_free(struct dir *d)
+{
+	if (d->pipefd[0] != -1) {
+		close(d->pipefd[0]);
+		close(d->pipefd[1]);
+		d->pipefd[0] = d->pipefd[1] = -1;
 	}
 }
 
-/* Events the input and the output of d wait for. */
+/*
+ * TLS moves 16 KiB records: more buffer than four of them saves no call
+ * and only adds to the resident size.  Bytes that came with the proxy's
+ * reply go out before anything the socket holds, so until they are out
+ * the download copies them, and splices after.
+ */
 static void
-events(const struct dir *d, short *in, short *out, short want_in,
-    short want_out)
+relay_init(struct relay *r, struct stream *net, const struct relay_cfg *c)
 {
-	*in = *out = 0;
-	switch (d->mode) {
-	case M_DIRECT:
-		if (d->open) {
-			if (d->wait_out)
-				*out = want_out;
-			else
-				*in = want_in;
-		}
-		break;
-	default:
-		if (d->open && d->queued < d->cap)
-			*in = want_in;
-		if (d->queued > 0)
-			*out = want_out;
-		break;
-	}
+	int layered = stream_is_layered(net);
+	size_t cap = layered ? TLS_BUF : RELAY_BUF;
+
+	memset(r, 0, sizeof(*r));
+	r->net = net;
+	r->half_close = c->half_close;
+	r->idle_ms = c->idle_ms;
+	r->last_moved = c->idle_ms > 0 ? now_ms() : 0;
+	r->moved_seen = moved;
+	dir_init(&r->up, "up", 0, c->in_fd, net->fd);
+	dir_init(&r->down, "down", 1, net->fd, c->out_fd);
+	r->up.mode_later = layered ? M_COPY : stdio_mode(c->in_fd);
+	r->down.mode_later = layered ? M_COPY : stdio_mode(c->out_fd);
+	set_mode(&r->up, r->up.mode_later, upbuf, cap);
+	set_mode(&r->down, stream_pending(net) > 0 ? M_COPY :
+	    r->down.mode_later, downbuf, cap);
+	/* Failing that, each record is sent on its own: slower, no less
+	 * correct. */
+	(void)stream_gather(net);
+	log_trace(2, "relay: up %s, down %s", mode_names[r->up.mode],
+	    mode_names[r->down.mode_later]);
 }
 
 static ssize_t
@@ -196,126 +265,373 @@ do_splice(int in, int out, size_t n)
 	return r;
 }
 
-/* Input side of d is ready: take what it has.  -1 on error. */
-static int
-pull(struct dir *d, struct stream *net, int from_net)
+/* The input end: EOF, or a read error kept until the bytes before it are
+ * out.  Returns the result of the read for the caller's accounting. */
+static void
+input_ended(struct dir *d, int err)
 {
-	size_t tail, got;
+	d->in_open = 0;
+	d->in_errno = err;
+	log_trace(2, "%s", d->from_net ? "the far side closed the tunnel" :
+	    "end of input");
+}
+
+/* Take what the input has into the buffer, reading on while a TLS
+ * stream has records: one write then passes them all on. */
+static ssize_t
+pull_copy(struct dir *d, struct stream *net)
+{
+	size_t room, got = 0;
+	ssize_t r = 1;
+
+	if (d->queued == 0)
+		d->off = 0;
+	else if (d->off + d->queued == d->cap) {
+		memmove(d->buf, d->buf + d->off, d->queued);
+		d->off = 0;
+	}
+	while ((room = d->cap - d->off - d->queued) > 0) {
+		r = d->from_net ? stream_read(net, d->buf + d->off + d->queued,
+		    room) : read(d->in_fd, d->buf + d->off + d->queued, room);
+		if (r <= 0)
+			break;
+		d->queued += (size_t)r;
+		got += (size_t)r;
+		moved++;
+		if (!d->from_net || !stream_is_layered(net))
+			break;
+	}
+	d->took_all = d->off + d->queued == d->cap;
+	if (r == -1 && got > 0 && errno != EAGAIN && errno != EINTR) {
+		/* The bytes before the error go out first. */
+		input_ended(d, errno);
+		return (ssize_t)got;
+	}
+	return got > 0 ? (ssize_t)got : r;
+}
+
+/* The input side of d is ready: take what it has.  -1 on an error to
+ * report now. */
+static int
+pull(struct dir *d, struct stream *net)
+{
 	ssize_t r;
 
-	d->full = 0;
+	d->took_all = 0;
 	switch (d->mode) {
 	case M_DIRECT:
-		r = do_splice(d->in, d->out, SPLICE_MAX);
+		r = do_splice(d->in_fd, d->out_fd, SPLICE_MAX);
 		if (r > 0) {
-			d->wait_out = 0;
-			d->full = r == SPLICE_MAX;
+			d->out_blocked = 0;
+			d->took_all = r == SPLICE_MAX;
 			moved++;
-			return 0;
-		}
-		if (r == -1 && errno == EAGAIN) {
+		} else if (r == -1 && errno == EAGAIN)
 			/* Either end may have blocked: wait for the other. */
-			d->wait_out = !d->wait_out;
-			return 0;
-		}
+			d->out_blocked = !d->out_blocked;
 		break;
 	case M_PIPE:
-		r = do_splice(d->in, d->p[1], d->cap - d->queued);
+		r = do_splice(d->in_fd, d->pipefd[1], d->cap - d->queued);
 		if (r > 0) {
 			d->queued += (size_t)r;
-			d->full = d->queued == d->cap;
+			d->took_all = d->queued == d->cap;
 			moved++;
 		}
 		break;
 	default:
-		if (d->queued == 0)
-			d->off = 0;
-		else if (d->off + d->queued == d->cap) {
-			memmove(d->buf, d->buf + d->off, d->queued);
-			d->off = 0;
-		}
-		/* A TLS read gives one record of at most 16 KiB: take all
-		 * that is there, so that one write passes them on. */
-		got = 0;
-		r = 1;
-		while ((tail = d->cap - d->off - d->queued) > 0) {
-			r = from_net ? stream_read(net, d->buf + d->off +
-			    d->queued, tail) : read(d->in, d->buf + d->off +
-			    d->queued, tail);
-			if (r <= 0)
-				break;
-			d->queued += (size_t)r;
-			got += (size_t)r;
-			moved++;
-			if (!from_net || net->ssl == NULL)
-				break;
-		}
-		d->full = d->off + d->queued == d->cap;
-		if (r == -1 && got > 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return 0;
-			/* The bytes before the error go out first. */
-			d->err = errno;
-			d->open = 0;
-			return 0;
-		}
+		r = pull_copy(d, net);
 		break;
 	}
-	if (r == 0) {
-		d->open = 0;
-		return 0;
-	}
-	if (r > 0 || errno == EAGAIN || errno == EINTR)
+	if (r == 0)
+		input_ended(d, 0);
+	if (r >= 0 || errno == EAGAIN || errno == EINTR)
 		return 0;
 	return -1;
 }
 
-/* Output side of d is ready: give it what is queued.  -1 on error. */
+/* The output side of d is ready: give it what is queued, and what the
+ * stream holds back.  -1 on error. */
 static int
-push(struct dir *d, struct stream *net, int to_net)
+push(struct dir *d, struct stream *net)
 {
 	ssize_t r = 1;
 
 	while (d->queued > 0) {
 		if (d->mode == M_PIPE)
-			r = do_splice(d->p[0], d->out, d->queued);
+			r = do_splice(d->pipefd[0], d->out_fd, d->queued);
+		else if (d->from_net)
+			r = write(d->out_fd, d->buf + d->off, d->queued);
 		else
-			r = to_net ? stream_write(net, d->buf + d->off,
-			    d->queued) : write(d->out, d->buf + d->off,
-			    d->queued);
+			r = stream_write(net, d->buf + d->off, d->queued);
 		if (r <= 0)
 			break;
 		d->queued -= (size_t)r;
 		d->off = d->queued == 0 ? 0 : d->off + (size_t)r;
 		/* A TLS write takes one record: go on with the next. */
-		if (!to_net || net->ssl == NULL)
+		if (d->from_net || !stream_is_layered(net))
 			break;
 	}
 	/* The records gathered go out now, or once the socket takes them;
 	 * an error reaching it shows here. */
-	if (to_net && tls_unflushed(net) > 0 && (r > 0 || errno == EAGAIN))
-		r = tls_flush(net) == 0 ? 1 : -1;
-	if (r > 0)
-		return 0;
-	if (r == -1 && (errno == EAGAIN || errno == EINTR))
+	if (!d->from_net && stream_unflushed(net) > 0 &&
+	    (r > 0 || errno == EAGAIN))
+		r = stream_flush(net) == 0 ? 1 : -1;
+	if (r > 0 || (r == -1 && (errno == EAGAIN || errno == EINTR)))
 		return 0;
 	return -1;
 }
 
-/*
- * d's last pull filled all the room it had and its output took it all:
- * in a bulk transfer more is waiting, so the next pull goes ahead without
- * asking poll() first.  That saves one system call in three.  A guess
- * that proves wrong costs one read that says EAGAIN.
- */
+/* Bytes of d that have left our hands, or will with a push. */
 static int
-eager(const struct dir *d)
+dir_holds(const struct dir *d, const struct stream *net)
 {
-	if (!d->open || !d->full)
+	if (d->queued > 0)
+		return 1;
+	return !d->from_net && stream_unflushed(net) > 0;
+}
+
+/* Whether d may take more from its input now. */
+static int
+can_pull(const struct dir *d)
+{
+	if (!d->in_open)
 		return 0;
 	if (d->mode == M_DIRECT)
-		return !d->wait_out;
-	return d->queued == 0;
+		return !d->out_blocked;
+	return d->queued < d->cap;
+}
+
+/* up is finished: its input ended, every byte went out, and with -N the
+ * end went after them. */
+static int
+up_done(const struct relay *r)
+{
+	return !r->up.in_open && !dir_holds(&r->up, r->net) &&
+	    (!r->half_close || r->shut == SHUT_SENT);
+}
+
+static int
+down_done(const struct relay *r)
+{
+	return !r->down.in_open && r->down.queued == 0;
+}
+
+/* ms until --idle-timeout ends the tunnel (0 or less: it has); -1
+ * without one. */
+static int64_t
+idle_left(struct relay *r)
+{
+	int64_t left;
+
+	/* Only reading counts: every byte written was read first, and an
+	 * idle tunnel reads nothing. */
+	if (r->idle_ms <= 0)
+		return -1;
+	if (moved != r->moved_seen) {
+		r->moved_seen = moved;
+		r->last_moved = now_ms();
+	}
+	left = r->last_moved + r->idle_ms - now_ms();
+	return left > 0 ? left : 0;
+}
+
+/*
+ * The one place that says what each slot waits for, how long poll() may
+ * sleep, and which direction pulls again without asking poll() first.
+ *
+ * A direction waits on its input while it has room, and on its output
+ * while it holds bytes (a splice that could not write waits on its
+ * output only).  It pulls without waiting when the stream holds bytes
+ * poll() cannot see (decrypted, or given back) and there is room for
+ * them, or when its last pull filled all its room and the output took it
+ * all: in a bulk transfer more is waiting.  Up to EAGER_MAX passes go by
+ * without poll(), so that the other direction and the idle clock are
+ * still served; after that, poll() runs without sleeping.
+ */
+static void
+plan(struct relay *r, struct plan *p, int64_t idle)
+{
+	struct dir *dirs[2] = { &r->up, &r->down };
+	struct dir *d;
+	int i, settled, any_now = 0;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < 2; i++) {
+		d = dirs[i];
+		/* Until the bytes given back are out, only they are read. */
+		settled = d->mode == d->mode_later;
+		if (can_pull(d) && settled)
+			p->events[d->in_slot] = d->from_net ? r->net->want_r :
+			    POLLIN;
+		if (d->mode == M_DIRECT ? d->in_open && d->out_blocked :
+		    dir_holds(d, r->net))
+			p->events[d->out_slot] = d->from_net ? POLLOUT :
+			    r->net->want_w;
+		p->pull_now[i] = can_pull(d) && ((d->from_net &&
+		    stream_pending(r->net) > 0) || (d->took_all && settled &&
+		    (d->mode == M_DIRECT || d->queued == 0)));
+		any_now |= p->pull_now[i];
+	}
+	if (r->shut == SHUT_GOING)
+		p->events[S_NET_OUT] |= r->net->want_w;
+	p->skip_poll = any_now && r->passes_unpolled < EAGER_MAX;
+	p->timeout = any_now ? 0 : idle < 0 ? -1 : idle > 60000 ? 60000 :
+	    (int)idle;
+}
+
+/* Wait as the plan says.  -1 on error; revents are clear when skipped. */
+static int
+wait_slots(struct relay *r, const struct plan *p, struct pollfd *pfd)
+{
+	const int fds[S_COUNT] = { r->up.in_fd, r->net->fd, r->net->fd,
+	    r->down.out_fd };
+	int i, n;
+
+	for (i = 0; i < S_COUNT; i++) {
+		pfd[i].fd = p->events[i] == 0 ? -1 : fds[i];
+		pfd[i].events = p->events[i];
+		pfd[i].revents = 0;
+	}
+	if (p->skip_poll) {
+		r->passes_unpolled++;
+		return 0;
+	}
+	r->passes_unpolled = 0;
+	do
+		n = poll(pfd, S_COUNT, p->timeout);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		log_error("poll: %s", strerror(errno));
+	return n == -1 ? -1 : 0;
+}
+
+static int
+ready(const struct pollfd *pfd, enum slot s)
+{
+	return pfd[s].fd != -1 && (pfd[s].revents & (pfd[s].events |
+	    POLLERR | POLLHUP)) != 0;
+}
+
+/*
+ * One pass of d: pull if its input is ready (for a splice that could not
+ * write, if its output is), then write what it holds: at once after a
+ * pull, since the output is ready more often than not and asking poll()
+ * first would cost a round.
+ */
+static int
+step(struct relay *r, struct dir *d, int pull_now, const struct pollfd *pfd)
+{
+	int in_ready = pull_now || (d->mode == M_DIRECT && d->out_blocked ?
+	    ready(pfd, d->out_slot) : ready(pfd, d->in_slot));
+
+	if (in_ready && pull(d, r->net) == -1) {
+		if (d->from_net)
+			return net_fail(r, d->mode == M_DIRECT ? "moving the "
+			    "tunnel to standard output" :
+			    "reading from the tunnel");
+		return fail(d->mode == M_DIRECT ? "moving standard input into "
+		    "the tunnel" : "reading standard input");
+	}
+	if (d->mode == M_DIRECT || !dir_holds(d, r->net) ||
+	    (pfd[d->out_slot].fd != -1 && !ready(pfd, d->out_slot)))
+		return 0;
+	if (push(d, r->net) == -1)
+		return d->from_net ? fail("writing standard output") :
+		    net_fail(r, "sending into the tunnel");
+	return 0;
+}
+
+/*
+ * With -N the end of input follows the last byte: once every byte is out,
+ * close_notify goes into an empty record buffer (never half written), or
+ * shutdown(SHUT_WR).  A tunnel already gone needs no end.
+ */
+static int
+pass_end_on(struct relay *r, const struct pollfd *pfd)
+{
+	if (!r->half_close || r->shut == SHUT_SENT || r->up.in_open ||
+	    dir_holds(&r->up, r->net))
+		return 0;
+	if (r->shut == SHUT_GOING && !ready(pfd, S_NET_OUT))
+		return 0;
+	if (r->shut == SHUT_NO)
+		log_trace(2, "end of input: shutting down the tunnel's sending "
+		    "side");
+	if (stream_shutdown(r->net) == 0 || errno == ENOTCONN ||
+	    errno == EPIPE) {
+		r->shut = SHUT_SENT;
+		return 0;
+	}
+	if (errno == EAGAIN || errno == EINTR) {
+		r->shut = SHUT_GOING;
+		return 0;
+	}
+	return r->net->failed ? net_fail(r, "") :
+	    fail("shutting down the tunnel");
+}
+
+/*
+ * The far side's end reached stdout.  With -N, stdin is still read until
+ * its end: the reader of stdout must see ours now, or it may wait for it
+ * before ending our input.  Without -N, what was read from stdin is
+ * flushed and stdin is read no more.
+ */
+static void
+down_ended(struct relay *r)
+{
+	int null;
+
+	if (!r->half_close) {
+		if (r->up.in_open)
+			log_trace(2, "the far side closed: sending what was "
+			    "read and no more");
+		r->up.in_open = 0;
+		return;
+	}
+	log_trace(2, "the far side closed: passing its end to standard "
+	    "output, reading on until the end of input");
+	if (shutdown(r->down.out_fd, SHUT_WR) == 0 || errno != ENOTSOCK)
+		return;
+	/* A pipe ends when its last writer closes: ours goes, its flags
+	 * given back first, for whoever else writes into it. */
+	restore_flags(r->down.out_fd);
+	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
+		(void)dup2(null, r->down.out_fd);
+		close(null);
+	}
+}
+
+/* The download copied what came with the reply: splice from now on. */
+static void
+given_back_out(struct relay *r)
+{
+	struct dir *d = &r->down;
+
+	if (d->mode != d->mode_later && d->queued == 0 &&
+	    stream_pending(r->net) == 0)
+		set_mode(d, d->mode_later, downbuf, RELAY_BUF);
+}
+
+/* Whether the relay is over: -1 not yet, else the exit status. */
+static int
+finished(struct relay *r, int *down_seen)
+{
+	struct dir *down = &r->down;
+
+	if (down->in_errno != 0 && down->queued == 0) {
+		errno = down->in_errno;
+		return net_fail(r, "reading from the tunnel");
+	}
+	if (r->up.in_errno != 0 && !dir_holds(&r->up, r->net)) {
+		errno = r->up.in_errno;
+		return fail("reading standard input");
+	}
+	if (down_done(r) && !*down_seen) {
+		*down_seen = 1;
+		down_ended(r);
+	}
+	if (*down_seen && up_done(r))
+		return EXIT_OK;
+	return -1;
 }
 
 int
@@ -358,171 +674,36 @@ relay_fdpass(int fd)
 }
 
 int
-relay_run(struct stream *net, int half_close, int64_t idle_ms)
+relay_run(struct stream *net, const struct relay_cfg *c)
 {
-	struct dir up = { M_COPY, 0, -1, 1, 0, { -1, -1 }, 0, 0, 0, NULL, 0, 0 };
-	struct dir down = { M_COPY, -1, 1, 1, 0, { -1, -1 }, 0, 0, 0, NULL, 0, 0 };
-	struct pollfd pfd[P_COUNT];
-	short ui, uo, di, dout, wr, ww;
-	int shut = 0, n, rc = EXIT_OK, timeout, given_back = 0;
-	int eu, ed, skipped = 0, i;
-	int64_t last = idle_ms > 0 ? now_ms() : 0, left;
-	uint64_t seen = moved;
+	struct pollfd pfd[S_COUNT];
+	struct relay r;
+	struct plan p;
+	int64_t idle;
+	int rc, down_seen = 0;
 
-	/* Failing that, each record is sent on its own: slower, no less
-	 * correct. */
-	(void)tls_coalesce(net);
-	up.out = down.in = net->fd;
-	setup(&up, net, 0, upbuf);
-	setup(&down, net, 1, downbuf);
-	/* Bytes that came with the proxy's reply go out before anything
-	 * the socket holds: copy them through the buffer first. */
-	if (stream_pending(net) > 0 && down.mode != M_COPY) {
-		teardown(&down);
-		set_copy(&down, downbuf);
-		down.p[0] = down.p[1] = -1;
-		given_back = 1;
-	}
-	log_trace(2, "relay: up %s, down %s", up.mode == M_COPY ? "copy" :
-	    up.mode == M_DIRECT ? "splice" : "splice via pipe", down.mode ==
-	    M_COPY ? "copy" : down.mode == M_DIRECT ? "splice" :
-	    "splice via pipe");
-
+	relay_init(&r, net, c);
 	for (;;) {
-		if (down.err != 0 && down.queued == 0) {
-			errno = down.err;
-			rc = net->tls_failed ? tls_fail(net) :
-			    fail("reading from the tunnel");
+		if ((rc = finished(&r, &down_seen)) != -1)
+			break;
+		given_back_out(&r);
+		if ((idle = idle_left(&r)) == 0) {
+			log_error("no traffic for %g s: closing the tunnel "
+			    "(--idle-timeout)", (double)r.idle_ms / 1000);
+			rc = EXIT_IDLE;
 			break;
 		}
-		if (!down.open && down.queued == 0)
+		plan(&r, &p, idle);
+		if (wait_slots(&r, &p, pfd) == -1) {
+			rc = EXIT_IO;
 			break;
-		/* close_notify goes after the records gathered, into an
-		 * empty buffer, so that it is never left half written. */
-		if (half_close && !up.open && up.queued == 0 && !shut &&
-		    tls_unflushed(net) == 0) {
-			log_trace(2, "end of input: shutting down the tunnel's "
-			    "sending side");
-			if (stream_shutdown(net) == -1 && errno != ENOTCONN) {
-				rc = fail("shutting down the tunnel");
-				break;
-			}
-			shut = 1;
 		}
-		/* Given-back bytes written out: splice from now on.  Until
-		 * then the socket is not read, so that they go first and the
-		 * copy stays short. */
-		if (given_back && down.queued == 0 &&
-		    stream_pending(net) == 0) {
-			setup(&down, net, 1, downbuf);
-			down.queued = 0;
-			given_back = 0;
-		}
-
-		wr = net->want_r;
-		ww = net->want_w;
-		events(&up, &ui, &uo, POLLIN, ww);
-		if (tls_unflushed(net) > 0)
-			uo |= POLLOUT;
-		events(&down, &di, &dout, wr, POLLOUT);
-		if (given_back)
-			di = 0;
-		pfd[P_STDIN].fd = ui ? 0 : -1;
-		pfd[P_STDIN].events = ui;
-		pfd[P_NET].fd = uo | di ? net->fd : -1;
-		pfd[P_NET].events = uo | di;
-		pfd[P_STDOUT].fd = dout ? 1 : -1;
-		pfd[P_STDOUT].events = dout;
-
-		timeout = -1;
-		if (stream_pending(net) > 0)
-			timeout = 0;
-		else if (idle_ms > 0) {
-			/* Only reading counts: every byte written was read
-			 * first, and an idle tunnel reads nothing. */
-			if (moved != seen) {
-				seen = moved;
-				last = now_ms();
-			}
-			left = last + idle_ms - now_ms();
-			if (left <= 0) {
-				log_error("no traffic for %g s: closing the "
-				    "tunnel (--idle-timeout)",
-				    (double)idle_ms / 1000);
-				rc = EXIT_IDLE;
-				break;
-			}
-			timeout = left > 60000 ? 60000 : (int)left;
-		}
-		/* Bounded, so that the other direction and the idle clock
-		 * get their poll() at least every EAGER_MAX passes. */
-		eu = eager(&up);
-		ed = eager(&down) && !given_back;
-		if ((eu || ed) && skipped < EAGER_MAX) {
-			skipped++;
-			for (i = 0; i < P_COUNT; i++)
-				pfd[i].revents = 0;
-		} else {
-			eu = ed = 0;
-			skipped = 0;
-			n = poll(pfd, P_COUNT, timeout);
-			if (n == 0 && stream_pending(net) == 0)
-				continue;
-			if (n == -1) {
-				if (errno == EINTR)
-					continue;
-				log_error("poll: %s", strerror(errno));
-				rc = EXIT_IO;
-				break;
-			}
-		}
-
-#define READY(i, ev)	(pfd[i].fd != -1 && (pfd[i].revents & ((ev) | \
-			    POLLERR | POLLHUP)))
-		if ((up.mode == M_DIRECT && up.wait_out) ? READY(P_NET, uo) :
-		    (eu || READY(P_STDIN, ui))) {
-			if (pull(&up, net, 0) == -1) {
-				rc = fail(up.mode == M_DIRECT ? "moving standard "
-				    "input into the tunnel" : "reading standard input");
-				break;
-			}
-			if (!up.open)
-				log_trace(2, "end of input");
-		}
-		/* What a pull just queued is written at once: the output
-		 * is ready more often than not, and asking poll() first
-		 * would cost a round. */
-		if (up.mode != M_DIRECT && (up.queued > 0 ||
-		    tls_unflushed(net) > 0) && (uo == 0 || READY(P_NET, uo))) {
-			if (push(&up, net, 1) == -1) {
-				rc = net->tls_failed ? tls_fail(net) :
-				    fail("sending into the tunnel");
-				break;
-			}
-		}
-		if ((down.mode == M_DIRECT && down.wait_out) ?
-		    READY(P_STDOUT, dout) : (ed || READY(P_NET, di) ||
-		    (stream_pending(net) > 0 && down.open &&
-		    down.queued < down.cap))) {
-			if (pull(&down, net, 1) == -1) {
-				rc = net->tls_failed ? tls_fail(net) :
-				    fail(down.mode == M_DIRECT ? "moving the tunnel to "
-				    "standard output" : "reading from the tunnel");
-				break;
-			}
-			if (!down.open)
-				log_trace(2, "the far side closed the tunnel");
-		}
-		if (down.mode != M_DIRECT && down.queued > 0 && (dout == 0 ||
-		    READY(P_STDOUT, dout))) {
-			if (push(&down, net, 0) == -1) {
-				rc = fail("writing standard output");
-				break;
-			}
-		}
-#undef READY
+		if ((rc = step(&r, &r.up, p.pull_now[0], pfd)) != 0 ||
+		    (rc = pass_end_on(&r, pfd)) != 0 ||
+		    (rc = step(&r, &r.down, p.pull_now[1], pfd)) != 0)
+			break;
 	}
-	teardown(&up);
-	teardown(&down);
+	dir_free(&r.up);
+	dir_free(&r.down);
 	return rc;
 }

@@ -6,13 +6,25 @@
 
 #include "stream.h"
 
+struct relay_cfg {
+	int		 in_fd;		/* what goes up the tunnel: stdin */
+	int		 out_fd;	/* where the tunnel's bytes go: stdout */
+	int		 half_close;	/* -N */
+	int64_t		 idle_ms;	/* --idle-timeout, 0 for none */
+};
+
 /*
- * Join stdin and stdout to the tunnel until the far side closes.  Bytes
- * given back to the stream (what came with the proxy's reply) reach
- * stdout first.  half_close passes the end of stdin on (-N).  Returns
- * EXIT_OK or EXIT_IO (after printing why).
+ * Join in_fd and out_fd to the tunnel.  Bytes given back to the stream
+ * (what came with the proxy's reply) reach out_fd first.
+ *
+ * A byte read from in_fd is delivered into the tunnel, or the exit status
+ * is not 0.  The relay ends when the far side has closed and everything
+ * it sent is out, and: without half_close, once what was read from in_fd
+ * is sent (in_fd is read no more); with half_close (-N), once in_fd has
+ * ended too and its end was passed on.  Returns EXIT_OK, EXIT_IO or
+ * EXIT_IDLE (after printing why).
  */
-int	relay_run(struct stream *, int half_close, int64_t idle_ms);
+int	relay_run(struct stream *, const struct relay_cfg *);
 
 /*
  * Hand the tunnel's socket to the process at the other end of stdout, a

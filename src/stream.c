@@ -6,16 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-
-#include "ossl.h"
 #include "stream.h"
-#include "tls.h"
-
-#define TLS_ERR_MAX	256
-
-static char tls_err[TLS_ERR_MAX];
 
 void
 stream_init(struct stream *s, int fd)
@@ -26,75 +17,32 @@ stream_init(struct stream *s, int fd)
 	s->want_w = POLLOUT;
 }
 
-/* Map an SSL result to errno and poll events; 0 means "orderly end". */
-static ssize_t
-tls_result(struct stream *s, int ret, int write, short *want)
+/* Bytes given back come first, whatever the stream is. */
+static size_t
+take_given_back(struct stream *s, void *p, size_t n)
 {
-	int err = SSL_get_error(s->ssl, ret);
+	size_t got = n < s->pblen ? n : s->pblen;
 
-	switch (err) {
-	case SSL_ERROR_WANT_READ:
-		if (!write)
-			s->starved = 1;
-		/* Over a lower stream the BIO already noted what it waits
-		 * for; over the socket, it is what OpenSSL says. */
-		if (s->lower == NULL)
-			*want = POLLIN;
-		errno = EAGAIN;
-		return -1;
-	case SSL_ERROR_WANT_WRITE:
-		if (s->lower == NULL)
-			*want = POLLOUT;
-		errno = EAGAIN;
-		return -1;
-	case SSL_ERROR_ZERO_RETURN:
-		if (!write)
-			return 0;
-		errno = EPIPE;
-		return -1;
-	case SSL_ERROR_SYSCALL:
-		if (errno == 0)
-			errno = write ? EPIPE : ECONNRESET;
-		ERR_clear_error();
-		return -1;
-	default:
-		tls_error_string(tls_err, sizeof(tls_err));
-		s->tls_failed = 1;
-		errno = EPROTO;
-		return -1;
+	memcpy(p, s->pb + s->pboff, got);
+	s->pboff += got;
+	s->pblen -= got;
+	if (s->pblen == 0) {
+		free(s->pb);
+		s->pb = NULL;
+		s->pboff = 0;
 	}
+	return got;
 }
 
 ssize_t
 stream_read(struct stream *s, void *p, size_t n)
 {
-	size_t got;
 	ssize_t r;
-	int ret;
 
-	if (s->pblen > 0) {
-		got = n < s->pblen ? n : s->pblen;
-		memcpy(p, s->pb + s->pboff, got);
-		s->pboff += got;
-		s->pblen -= got;
-		if (s->pblen == 0) {
-			free(s->pb);
-			s->pb = NULL;
-			s->pboff = 0;
-		}
-		return (ssize_t)got;
-	}
-	if (s->ssl != NULL) {
-		s->want_r = POLLIN;
-		s->cur_want = &s->want_r;
-		ret = SSL_read_ex(s->ssl, p, n, &got);
-		s->starved = 0;
-		if (ret == 1) {
-			s->want_r = POLLIN;
-			return (ssize_t)got;
-		}
-		return tls_result(s, ret, 0, &s->want_r);
-	}
+	if (s->pblen > 0)
+		return (ssize_t)take_given_back(s, p, n);
+	if (s->ops != NULL)
+		return s->ops->read(s, p, n);
 	do
 		r = read(s->fd, p, n);
 	while (r == -1 && errno == EINTR);
@@ -104,20 +52,10 @@ stream_read(struct stream *s, void *p, size_t n)
 ssize_t
 stream_write(struct stream *s, const void *p, size_t n)
 {
-	size_t put;
 	ssize_t r;
-	int ret;
 
-	if (s->ssl != NULL) {
-		s->want_w = POLLOUT;
-		s->cur_want = &s->want_w;
-		ret = SSL_write_ex(s->ssl, p, n, &put);
-		if (ret == 1) {
-			s->want_w = POLLOUT;
-			return (ssize_t)put;
-		}
-		return tls_result(s, ret, 1, &s->want_w);
-	}
+	if (s->ops != NULL)
+		return s->ops->write(s, p, n);
 	do
 		r = send(s->fd, p, n, MSG_NOSIGNAL);
 	while (r == -1 && errno == EINTR);
@@ -127,14 +65,8 @@ stream_write(struct stream *s, const void *p, size_t n)
 int
 stream_shutdown(struct stream *s)
 {
-	if (s->ssl != NULL) {
-		s->cur_want = &s->want_w;
-		/* close_notify; the peer's own close_notify or FIN still
-		 * ends our reading side later. */
-		if (SSL_shutdown(s->ssl) < 0)
-			ERR_clear_error();
-		return 0;
-	}
+	if (s->ops != NULL)
+		return s->ops->shutdown(s);
 	return shutdown(s->fd, SHUT_WR);
 }
 
@@ -143,17 +75,39 @@ stream_pending(const struct stream *s)
 {
 	size_t n = s->pblen;
 
-	if (s->ssl != NULL) {
-		n += (size_t)SSL_pending(s->ssl);
-		/* Bytes read ahead count only while they may hold a whole
-		 * record: after a read that wanted more, they are the start
-		 * of one, and only poll() can tell when the rest comes. */
-		if (n == 0 && !s->starved && SSL_has_pending(s->ssl))
-			n = 1;
-	}
+	if (s->ops != NULL)
+		n += s->ops->pending(s);
 	if (s->lower != NULL)
 		n += stream_pending(s->lower);
 	return n;
+}
+
+int
+stream_flush(struct stream *s)
+{
+	if (s->ops != NULL && s->ops->flush(s) == -1)
+		return -1;
+	return s->lower != NULL ? stream_flush(s->lower) : 0;
+}
+
+size_t
+stream_unflushed(const struct stream *s)
+{
+	size_t n = s->ops != NULL ? s->ops->unflushed(s) : 0;
+
+	return n + (s->lower != NULL ? stream_unflushed(s->lower) : 0);
+}
+
+int
+stream_gather(struct stream *s)
+{
+	return s->ops != NULL ? s->ops->gather(s) : 0;
+}
+
+int
+stream_is_layered(const struct stream *s)
+{
+	return s->ops != NULL;
 }
 
 int
@@ -176,19 +130,20 @@ stream_unread(struct stream *s, const void *p, size_t n)
 }
 
 const char *
-stream_tls_error(const struct stream *s)
+stream_error(const struct stream *s)
 {
-	(void)s;
-	return tls_err[0] ? tls_err : "unknown TLS error";
+	if (s->ops != NULL && s->failed)
+		return s->ops->error(s);
+	return "unknown error";
 }
 
 void
 stream_close(struct stream *s)
 {
-	if (s->ssl != NULL)
-		SSL_free(s->ssl);	/* and the gathering BIO with s->wb */
-	s->ssl = NULL;
-	s->wb = NULL;
+	if (s->ops != NULL)
+		s->ops->free(s);
+	s->ops = NULL;
+	s->layer = NULL;
 	if (s->lower != NULL) {
 		/* The lower stream owns the socket. */
 		stream_close(s->lower);

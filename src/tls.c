@@ -13,7 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "creds.h"
+#include "prompt.h"
 #include "log.h"
 #include "net.h"
 #include "ossl.h"
@@ -27,51 +27,6 @@
 
 static SSL_CTX *ctx;		/* one per process, made on first use */
 static BIO_METHOD *stream_bio;
-
-/* Reasons whose OpenSSL words do not tell a user what is wrong. */
-static const struct {
-	int		 lib, reason;
-	const char	*text;
-} plain_reasons[] = {
-	{ ERR_LIB_PEM, PEM_R_NO_START_LINE,
-	    "no PEM data of the kind wanted (no start line)" },
-	{ ERR_LIB_OSSL_DECODER, ERR_R_UNSUPPORTED,
-	    "no private key in PEM form found" },
-	{ ERR_LIB_X509, X509_R_KEY_VALUES_MISMATCH,
-	    "it is not the key of the certificate" },
-};
-
-/*
- * The first error of the queue is the cause ("No such file or directory",
- * "no start line"); those after it only say who gave up ("system lib",
- * "PEM lib").
- */
-void
-tls_error_string(char *buf, size_t len)
-{
-	unsigned long e = ERR_peek_error();
-	const char *r = NULL;
-	size_t i;
-
-	if (e == 0)
-		r = "TLS error";
-	else if (ERR_SYSTEM_ERROR(e))
-		r = strerror(ERR_GET_REASON(e));
-	for (i = 0; r == NULL && i < sizeof(plain_reasons) /
-	    sizeof(plain_reasons[0]); i++)
-		if (ERR_GET_LIB(e) == plain_reasons[i].lib &&
-		    ERR_GET_REASON(e) == plain_reasons[i].reason)
-			r = plain_reasons[i].text;
-	if (r == NULL) {
-		ossl_load_reasons();
-		r = ERR_reason_error_string(e);
-	}
-	if (r != NULL)
-		snprintf(buf, len, "%s", r);
-	else
-		snprintf(buf, len, "OpenSSL error %08lX", e);
-	ERR_clear_error();
-}
 
 /*
  * A BIO that reads and writes through a lower stream, so that TLS with a
@@ -154,7 +109,7 @@ passphrase(char *buf, int size, int rwflag, void *arg)
 
 	(void)rwflag;
 	snprintf(q, sizeof(q), "Pass phrase for %s: ", key);
-	if ((p = creds_prompt(q, 1)) == NULL)
+	if ((p = prompt_tty(q, 1)) == NULL)
 		return 0;
 	n = strlen(p);
 	if (n >= (size_t)size)
@@ -176,74 +131,109 @@ dir_error(const char *path)
 	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 }
 
+/* Where the proxy's certificate is checked against. */
 static int
-setup_ctx(const struct tls_opts *o, char *msg, size_t msglen)
+load_trust(SSL_CTX *c, const struct tls_opts *o, char *msg, size_t msglen)
 {
-	static const unsigned char alpn[] = "\x08http/1.1";
 	char err[256];
 	int e;
+
+	if (o->cafile == NULL && o->capath == NULL) {
+		if (SSL_CTX_set_default_verify_paths(c) == 1)
+			return 0;
+		ossl_error_string(err, sizeof(err));
+		snprintf(msg, msglen, "cannot load the system's trust anchors: "
+		    "%s", err);
+		return -1;
+	}
+	/* OpenSSL looks into the directory only when verifying, and a
+	 * missing one then shows as an unknown issuer. */
+	if (o->capath != NULL && (e = dir_error(o->capath)) != 0) {
+		snprintf(msg, msglen, "cannot load trust anchors from %s: %s",
+		    o->capath, strerror(e));
+		return -1;
+	}
+	if (SSL_CTX_load_verify_locations(c, o->cafile, o->capath) != 1) {
+		ossl_error_string(err, sizeof(err));
+		snprintf(msg, msglen, "cannot load trust anchors from %s: %s",
+		    o->cafile ? o->cafile : o->capath, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* --proxy-cert and --proxy-key; the pass phrase is asked here. */
+static int
+load_client_cert(SSL_CTX *c, const struct tls_opts *o, char *msg,
+    size_t msglen)
+{
+	const char *key = o->key ? o->key : o->cert;
+	char err[256];
+
+	SSL_CTX_set_default_passwd_cb(c, passphrase);
+	SSL_CTX_set_default_passwd_cb_userdata(c, (void *)key);
+	if (SSL_CTX_use_certificate_chain_file(c, o->cert) != 1) {
+		ossl_error_string(err, sizeof(err));
+		snprintf(msg, msglen, "cannot load client certificate %s: %s",
+		    o->cert, err);
+		return -1;
+	}
+	if (SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(c) != 1) {
+		ossl_error_string(err, sizeof(err));
+		snprintf(msg, msglen, "cannot load client key %s: %s", key,
+		    err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The context is built whole in a local and published only when
+ * complete: a half-made one left in ctx would verify nothing the next
+ * time it is used.
+ */
+int
+tls_prepare(const struct tls_opts *o, char *msg, size_t msglen)
+{
+	static const unsigned char alpn[] = "\x08http/1.1";
+	SSL_CTX *c;
+	char err[256];
 
 	if (ctx != NULL)
 		return 0;
 	if (ossl_need(OSSL_SSL, msg, msglen) == -1)
 		return -1;
 	if (OPENSSL_init_ssl(ossl_init_opts(), NULL) != 1 ||
-	    (ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-		goto fail;
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	    (c = SSL_CTX_new(TLS_client_method())) == NULL) {
+		ossl_error_string(err, sizeof(err));
+		snprintf(msg, msglen, "cannot set up TLS: %s", err);
+		return -1;
+	}
+	SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
 	/* A proxy that drops TCP without close_notify still ends the tunnel
 	 * cleanly, as a plain proxy's close does. */
-	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	SSL_CTX_set_options(c, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* Read ahead: one read() takes what TLS_READ_BUF holds, where
 	 * otherwise each record would need two (header, then body). */
-	SSL_CTX_set_read_ahead(ctx, 1);
-	SSL_CTX_set_default_read_buffer_len(ctx, TLS_READ_BUF);
-	if (SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1) != 0)
+	SSL_CTX_set_read_ahead(c, 1);
+	SSL_CTX_set_default_read_buffer_len(c, TLS_READ_BUF);
+	SSL_CTX_set_verify(c, o->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER,
+	    NULL);
+	if (SSL_CTX_set_alpn_protos(c, alpn, sizeof(alpn) - 1) != 0) {
+		ossl_error_string(err, sizeof(err));
+		snprintf(msg, msglen, "cannot set up TLS: %s", err);
 		goto fail;
-	if (o->cafile != NULL || o->capath != NULL) {
-		/* OpenSSL looks into the directory only when verifying, and
-		 * a missing one then shows as an unknown issuer. */
-		if (o->capath != NULL && (e = dir_error(o->capath)) != 0) {
-			snprintf(msg, msglen, "cannot load trust anchors from "
-			    "%s: %s", o->capath, strerror(e));
-			return -1;
-		}
-		if (SSL_CTX_load_verify_locations(ctx, o->cafile, o->capath) !=
-		    1) {
-			tls_error_string(err, sizeof(err));
-			snprintf(msg, msglen, "cannot load trust anchors from %s: "
-			    "%s", o->cafile ? o->cafile : o->capath, err);
-			return -1;
-		}
-	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1)
-		goto fail;
-	SSL_CTX_set_verify(ctx, o->insecure ? SSL_VERIFY_NONE :
-	    SSL_VERIFY_PEER, NULL);
-	if (o->cert != NULL) {
-		SSL_CTX_set_default_passwd_cb(ctx, passphrase);
-		SSL_CTX_set_default_passwd_cb_userdata(ctx,
-		    (void *)(o->key ? o->key : o->cert));
-		if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1) {
-			tls_error_string(err, sizeof(err));
-			snprintf(msg, msglen, "cannot load client certificate %s: "
-			    "%s", o->cert, err);
-			return -1;
-		}
-		if (SSL_CTX_use_PrivateKey_file(ctx, o->key ? o->key : o->cert,
-		    SSL_FILETYPE_PEM) != 1 ||
-		    SSL_CTX_check_private_key(ctx) != 1) {
-			tls_error_string(err, sizeof(err));
-			snprintf(msg, msglen, "cannot load client key %s: %s",
-			    o->key ? o->key : o->cert, err);
-			return -1;
-		}
 	}
+	if (load_trust(c, o, msg, msglen) == -1 ||
+	    (o->cert != NULL && load_client_cert(c, o, msg, msglen) == -1))
+		goto fail;
+	ctx = c;
 	return 0;
 fail:
-	tls_error_string(err, sizeof(err));
-	snprintf(msg, msglen, "cannot set up TLS: %s", err);
+	SSL_CTX_free(c);
 	return -1;
 }
 
@@ -342,13 +332,162 @@ wbuf_destroy(BIO *b)
 	return 1;
 }
 
-int
-tls_coalesce(struct stream *s)
+/*
+ * The TLS layer of a stream: its session, the records it gathers (only
+ * straight on the socket), and whether what it read ahead is known to be
+ * the start of a record.
+ */
+struct tls_layer {
+	SSL		*ssl;
+	struct wbuf	*wb;
+	int		 starved;	/* the last read needs bytes from
+					   below: what is buffered is not a
+					   whole record */
+	char		 err[256];	/* the last error in words */
+};
+
+static struct tls_layer *
+layer_of(const struct stream *s)
 {
+	return s->layer;
+}
+
+/* Map an SSL result to errno and poll events; 0 means "orderly end". */
+static ssize_t
+tls_result(struct stream *s, int ret, int write, short *want)
+{
+	struct tls_layer *t = layer_of(s);
+
+	switch (SSL_get_error(t->ssl, ret)) {
+	case SSL_ERROR_WANT_READ:
+		if (!write)
+			t->starved = 1;
+		/* Over a lower stream the BIO already noted what it waits
+		 * for; over the socket, it is what OpenSSL says. */
+		if (s->lower == NULL)
+			*want = POLLIN;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		if (s->lower == NULL)
+			*want = POLLOUT;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		if (!write)
+			return 0;
+		errno = EPIPE;
+		return -1;
+	case SSL_ERROR_SYSCALL:
+		if (errno == 0)
+			errno = write ? EPIPE : ECONNRESET;
+		ERR_clear_error();
+		return -1;
+	default:
+		ossl_error_string(t->err, sizeof(t->err));
+		s->failed = 1;
+		errno = EPROTO;
+		return -1;
+	}
+}
+
+static ssize_t
+tls_read(struct stream *s, void *p, size_t n)
+{
+	struct tls_layer *t = layer_of(s);
+	size_t got;
+	int ret;
+
+	s->want_r = POLLIN;
+	s->cur_want = &s->want_r;
+	ret = SSL_read_ex(t->ssl, p, n, &got);
+	t->starved = 0;
+	if (ret == 1)
+		return (ssize_t)got;
+	return tls_result(s, ret, 0, &s->want_r);
+}
+
+static ssize_t
+tls_write(struct stream *s, const void *p, size_t n)
+{
+	struct tls_layer *t = layer_of(s);
+	size_t put;
+	int ret;
+
+	s->want_w = POLLOUT;
+	s->cur_want = &s->want_w;
+	ret = SSL_write_ex(t->ssl, p, n, &put);
+	if (ret == 1)
+		return (ssize_t)put;
+	return tls_result(s, ret, 1, &s->want_w);
+}
+
+/*
+ * close_notify.  When the layer below cannot take it now, OpenSSL keeps
+ * it and the next call goes on with it; the peer's own close_notify or
+ * FIN still ends our reading side later.
+ */
+static int
+tls_shutdown(struct stream *s)
+{
+	struct tls_layer *t = layer_of(s);
+	int ret;
+
+	s->want_w = POLLOUT;
+	s->cur_want = &s->want_w;
+	if ((ret = SSL_shutdown(t->ssl)) >= 0)
+		return 0;
+	return tls_result(s, ret, 1, &s->want_w) == 0 ? 0 : -1;
+}
+
+static size_t
+tls_pending(const struct stream *s)
+{
+	const struct tls_layer *t = layer_of(s);
+	size_t n = (size_t)SSL_pending(t->ssl);
+
+	/* Bytes read ahead count only while they may hold a whole record:
+	 * after a read that wanted more, they are the start of one, and
+	 * only poll() can tell when the rest comes. */
+	if (n == 0 && !t->starved && SSL_has_pending(t->ssl))
+		n = 1;
+	return n;
+}
+
+static int
+tls_flush(struct stream *s)
+{
+	struct wbuf *wb = layer_of(s)->wb;
+
+	if (wb == NULL || wbuf_send(wb) == 0)
+		return 0;
+	if (errno == EAGAIN)
+		s->want_w = POLLOUT;
+	return -1;
+}
+
+static size_t
+tls_unflushed(const struct stream *s)
+{
+	const struct wbuf *wb = layer_of(s)->wb;
+
+	return wb != NULL ? wb->len : 0;
+}
+
+/*
+ * From now on the records written go through a buffer of ours, several
+ * to a send(); only straight on the socket (a chain's inner session
+ * writes into the tunnel's own records).  Failing that, each record is
+ * sent on its own: slower, no less correct.
+ */
+static int
+tls_gather(struct stream *s)
+{
+	struct tls_layer *t = layer_of(s);
 	struct wbuf *wb;
 	BIO *b;
 
-	if (s->ssl == NULL || s->lower != NULL || s->wb != NULL)
+	if (s->lower != NULL || t->wb != NULL)
 		return 0;
 	if (wbuf_bio == NULL) {
 		wbuf_bio = BIO_meth_new(BIO_get_new_index() |
@@ -370,30 +509,41 @@ tls_coalesce(struct stream *s)
 	BIO_set_data(b, wb);
 	BIO_set_init(b, 1);
 	/* The socket BIO stays for reading. */
-	SSL_set0_wbio(s->ssl, b);
-	s->wb = wb;
+	SSL_set0_wbio(t->ssl, b);
+	t->wb = wb;
 	return 0;
 }
 
-int
-tls_flush(struct stream *s)
+static const char *
+tls_error(const struct stream *s)
 {
-	struct wbuf *wb = s->wb;
+	const struct tls_layer *t = layer_of(s);
 
-	if (wb == NULL || wbuf_send(wb) == 0)
-		return 0;
-	if (errno == EAGAIN)
-		s->want_w = POLLOUT;
-	return -1;
+	return t->err[0] != '\0' ? t->err : "unknown TLS error";
 }
 
-size_t
-tls_unflushed(const struct stream *s)
+static void
+tls_free(struct stream *s)
 {
-	const struct wbuf *wb = s->wb;
+	struct tls_layer *t = layer_of(s);
 
-	return wb != NULL ? wb->len : 0;
+	SSL_free(t->ssl);	/* and the gathering BIO with t->wb */
+	wipe(t, sizeof(*t));
+	free(t);
 }
+
+static const struct stream_ops tls_ops = {
+	.name = "TLS",
+	.read = tls_read,
+	.write = tls_write,
+	.shutdown = tls_shutdown,
+	.pending = tls_pending,
+	.flush = tls_flush,
+	.unflushed = tls_unflushed,
+	.gather = tls_gather,
+	.error = tls_error,
+	.free = tls_free,
+};
 
 /* Move *s into a heap copy that the new TLS stream runs over. */
 static int
@@ -453,7 +603,7 @@ handshake_error(SSL *ssl, int ret, char *msg, size_t msglen)
 		    "the proxy closed the connection during the handshake");
 		return;
 	}
-	tls_error_string(err, sizeof(err));
+	ossl_error_string(err, sizeof(err));
 	if (reason == SSL_R_WRONG_VERSION_NUMBER ||
 	    reason == SSL_R_PACKET_LENGTH_TOO_LONG ||
 	    reason == SSL_R_HTTP_REQUEST || reason == SSL_R_HTTPS_PROXY_REQUEST)
@@ -468,75 +618,98 @@ handshake_error(SSL *ssl, int ret, char *msg, size_t msglen)
 		snprintf(msg, msglen, "%s", err);
 }
 
+/*
+ * The name the certificate must carry, and the SNI.  A fully qualified
+ * name written with its trailing dot ("proxy.corp.") is the same host,
+ * but certificates and SNI never carry the dot (RFC 6066 §3): it goes,
+ * as curl does.
+ */
+static int
+set_peer_name(SSL *ssl, const struct target *host)
+{
+	X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
+	char name[sizeof(host->host)];
+	size_t len = strlen(host->host);
+
+	if (host->ipv6 || strspn(host->host, "0123456789.") == len)
+		/* An IP literal: check the address, send no SNI (RFC 6066
+		 * §3 forbids literals in server_name). */
+		return X509_VERIFY_PARAM_set1_ip_asc(vp, host->host) == 1 ?
+		    0 : -1;
+	memcpy(name, host->host, len + 1);
+	if (len > 1 && name[len - 1] == '.')
+		name[len - 1] = '\0';
+	if (SSL_set1_host(ssl, name) != 1 ||
+	    SSL_set_tlsext_host_name(ssl, name) != 1)
+		return -1;
+	X509_VERIFY_PARAM_set_hostflags(vp,
+	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	return 0;
+}
+
+/* Drive SSL_connect() to its end or the deadline. */
+static int
+handshake(struct stream *s, SSL *ssl, int64_t deadline, char *msg,
+    size_t msglen)
+{
+	int ret, err, n;
+	short ev;
+
+	s->cur_want = &s->want_r;
+	while ((ret = SSL_connect(ssl)) != 1) {
+		err = SSL_get_error(ssl, ret);
+		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+			handshake_error(ssl, ret, msg, msglen);
+			return -1;
+		}
+		if (s->lower != NULL && stream_pending(s->lower) > 0)
+			continue;
+		ev = s->lower != NULL ? s->want_r : err == SSL_ERROR_WANT_READ ?
+		    POLLIN : POLLOUT;
+		if ((n = net_wait(s->fd, ev, deadline)) == 1)
+			continue;
+		if (n == 0)
+			snprintf(msg, msglen, "timed out during the handshake "
+			    "(does the proxy speak TLS on this port?)");
+		else
+			snprintf(msg, msglen, "poll: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 tls_start(struct stream *s, const struct tls_opts *o,
     const struct target *host, int64_t deadline, char *msg, size_t msglen)
 {
-	X509_VERIFY_PARAM *vp;
-	SSL *ssl;
-	int ret, err, n;
+	struct tls_layer *t;
+	SSL *ssl = NULL;
 
-	if (setup_ctx(o, msg, msglen) == -1)
+	if (tls_prepare(o, msg, msglen) == -1)
 		return -1;
-	if ((ssl = SSL_new(ctx)) == NULL) {
-		tls_error_string(msg, msglen);
-		return -1;
-	}
-	vp = SSL_get0_param(ssl);
-	if (host->ipv6 || strspn(host->host, "0123456789.") ==
-	    strlen(host->host)) {
-		/* An IP literal: check the address, send no SNI (RFC 6066
-		 * §3 forbids literals in server_name). */
-		if (X509_VERIFY_PARAM_set1_ip_asc(vp, host->host) != 1)
-			goto fail;
-	} else {
-		if (SSL_set1_host(ssl, host->host) != 1 ||
-		    SSL_set_tlsext_host_name(ssl, host->host) != 1)
-			goto fail;
-		X509_VERIFY_PARAM_set_hostflags(vp,
-		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	}
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (ssl = SSL_new(ctx)) == NULL || set_peer_name(ssl, host) == -1)
+		goto fail;
 	/* Straight on the socket for the first proxy; through the stream
 	 * when it is already a tunnel or holds bytes given back. */
-	if (s->ssl == NULL && s->lower == NULL && s->pblen == 0) {
+	if (!stream_is_layered(s) && s->lower == NULL && s->pblen == 0) {
 		if (SSL_set_fd(ssl, s->fd) != 1)
 			goto fail;
 	} else if (link_lower(ssl, s) == -1)
 		goto fail;
-	s->ssl = ssl;
-	s->cur_want = &s->want_r;
-	for (;;) {
-		ret = SSL_connect(ssl);
-		if (ret == 1)
-			break;
-		err = SSL_get_error(ssl, ret);
-		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-			short ev = s->lower != NULL ? s->want_r :
-			    err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-
-			if (s->lower != NULL && stream_pending(s->lower) > 0)
-				continue;
-			n = net_wait(s->fd, ev, deadline);
-			if (n == 1)
-				continue;
-			if (n == 0)
-				snprintf(msg, msglen, "timed out during the "
-				    "handshake (does the proxy speak TLS on this "
-				    "port?)");
-			else
-				snprintf(msg, msglen, "poll: %s", strerror(errno));
-			return -1;
-		}
-		handshake_error(ssl, ret, msg, msglen);
+	/* From here the stream owns the session, whatever happens. */
+	t->ssl = ssl;
+	s->ops = &tls_ops;
+	s->layer = t;
+	if (handshake(s, ssl, deadline, msg, msglen) == -1)
 		return -1;
-	}
 	log_trace(1, "TLS: %s, %s%s", SSL_get_version(ssl),
 	    SSL_get_cipher_name(ssl), o->insecure ? ", certificate NOT "
 	    "verified" : ", certificate verified");
 	return 0;
 fail:
-	tls_error_string(msg, msglen);
-	if (s->ssl != ssl)
-		SSL_free(ssl);
+	ossl_error_string(msg, msglen);
+	SSL_free(ssl);
+	free(t);
 	return -1;
 }

@@ -1,6 +1,7 @@
 #ifndef POSTERN_TLS_H
 #define POSTERN_TLS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "stream.h"
@@ -15,6 +16,14 @@ struct tls_opts {
 };
 
 /*
+ * Load OpenSSL, the trust anchors and the client certificate, and ask for
+ * the key's pass phrase: before any deadline starts, since the time at a
+ * prompt is the user's.  Returns 0 (also when already done), or -1 with
+ * msg saying what failed in words.
+ */
+int	tls_prepare(const struct tls_opts *, char *msg, size_t msglen);
+
+/*
  * Run a TLS handshake with the proxy at host (its name or IP literal is
  * what the certificate must carry) over s, which becomes the TLS stream:
  * over the socket for the first proxy, inside the tunnel for a later one.
@@ -23,20 +32,5 @@ struct tls_opts {
 int	tls_start(struct stream *s, const struct tls_opts *,
 	    const struct target *host, int64_t deadline, char *msg,
 	    size_t msglen);
-
-/*
- * From now on, gather the records s writes and send several with one
- * send(); only for TLS straight on the socket (else nothing changes).
- * After writing, tls_flush() sends what is gathered: 0 when all went,
- * -1 with errno (EAGAIN: poll for POLLOUT and call again).
- * tls_unflushed() is the count of bytes still gathered.
- */
-int	tls_coalesce(struct stream *);
-int	tls_flush(struct stream *);
-size_t	tls_unflushed(const struct stream *);
-
-/* The first OpenSSL error of the calling thread (the cause) in words;
- * clears them all. */
-void	tls_error_string(char *, size_t);
 
 #endif
