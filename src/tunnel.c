@@ -21,11 +21,19 @@
 #define ROUNDS_MAX	8		/* 407s in one handshake, all hops */
 #define AUTHZ_MAX	(32 * 1024)	/* a Proxy-Authorization value */
 
-enum tstate { T_CONNECT, T_TLS, T_SEND, T_READ_HEAD, T_AUTH, T_READ_BODY,
+/*
+ * A 407 goes T_READ_HEAD -> T_READ_BODY -> T_AUTH, as curl orders it: the
+ * body is read past (or the connection given up) before the next
+ * Proxy-Authorization is computed, so that it is computed for the
+ * connection that will carry it, and a prompt for a password never holds
+ * a half-read reply.  T_AUTH then goes to T_SEND on the same connection
+ * or to T_CONNECT on a new one.
+ */
+enum tstate { T_CONNECT, T_TLS, T_SEND, T_READ_HEAD, T_READ_BODY, T_AUTH,
 	T_DONE, T_FAILED };
 
 static const char *const tstate_names[] = { "CONNECT", "TLS", "SEND",
-	"READ_HEAD", "AUTH", "READ_BODY", "DONE", "FAILED" };
+	"READ_HEAD", "READ_BODY", "AUTH", "DONE", "FAILED" };
 
 /* What each proxy of the chain keeps across reconnects. */
 struct hopstate {
@@ -52,6 +60,7 @@ struct tunnel {
 	char			 rest[READ_CHUNK];	/* read past a header */
 	size_t			 restlen;
 	struct hopstate		 hs[HOPS_MAX];
+	int			 reconnect;	/* the 407's connection is spent */
 	int			 rc;		/* exit class once T_FAILED */
 };
 
@@ -61,11 +70,13 @@ tunnel_enter(struct tunnel *t, enum tstate st)
 	log_trace(2, "%s: %s -> %s", t->name, tstate_names[t->state],
 	    tstate_names[st]);
 	/* Leaving the reply states: the parsed reply is spent. */
-	if (t->have_rp && st != T_AUTH && st != T_READ_BODY) {
+	if (t->have_rp && st != T_READ_BODY && st != T_AUTH) {
 		http_resp_free(&t->rp);
 		t->have_rp = 0;
 	}
-	if (st == T_CONNECT || st == T_FAILED)
+	/* A connection that will carry nothing more is closed at once, not
+	 * held open while the user answers a prompt. */
+	if (st == T_CONNECT || st == T_FAILED || (st == T_AUTH && t->reconnect))
 		stream_close(t->s);
 	t->state = st;
 }
@@ -307,7 +318,7 @@ final_reply(struct tunnel *t)
 		return;
 	}
 	if (st == 407) {
-		tunnel_enter(t, T_AUTH);
+		tunnel_enter(t, T_READ_BODY);
 		return;
 	}
 	if (st == 502 || st == 503 || st == 504)
@@ -432,23 +443,100 @@ auth_failed(struct tunnel *t, enum auth_rc rc)
 }
 
 /*
- * Start over from the first proxy.  The proxies before this one answered
- * on the old connection: their exchanges start afresh (a Digest nonce or
- * an NTLM session does not carry over), with the credentials kept.
+ * Read past the 407's body so that its connection can carry the next
+ * request.  When it cannot (the proxy closes it, the body has no known
+ * end, or the body never comes), the next request goes on a new one.
  */
 static void
-reconnect(struct tunnel *t, const char *why)
+do_read_body(struct tunnel *t)
 {
+	char data[READ_CHUNK];
+	const char *why = NULL;
+	enum http_rc rc = HTTP_MORE;
+	size_t used;
+	ssize_t n;
+
+	if (http_reusable(&t->rp))
+		rc = http_body_feed(&t->rp, t->rest, t->restlen, &used);
+	else
+		why = "the proxy closes the connection after 407";
+	t->restlen = 0;
+	while (rc == HTTP_MORE && why == NULL) {
+		n = stream_read(t->s, data, sizeof(data));
+		if (n == -1 && errno == EAGAIN) {
+			if (wait_stream(t, t->s->want_r, "reading the 407 body") ==
+			    -1)
+				return;
+			continue;
+		}
+		if (n <= 0)
+			why = "connection lost in the 407 body";
+		else
+			rc = http_body_feed(&t->rp, data, (size_t)n, &used);
+	}
+	t->reconnect = rc != HTTP_DONE;
+	if (t->reconnect)
+		log_trace(1, "%s: %s; reconnecting", t->name, why != NULL ? why :
+		    http_strerror(rc));
+	tunnel_enter(t, T_AUTH);
+}
+
+/*
+ * The connection the 407 came on is gone, and what belonged to it goes
+ * too.  The proxies before this one answered on it: their exchanges start
+ * afresh (a Digest nonce or an NTLM session does not carry over), with the
+ * credentials kept.  A Type 3 answers the Type 2 of one connection only,
+ * so an NTLM exchange with this proxy starts over from Type 1; returns 1
+ * when it does.
+ */
+static int
+forget_connection(struct tunnel *t)
+{
+	struct hopstate *hs = &t->hs[t->hop];
 	size_t i;
 
-	log_trace(1, "%s: %s; reconnecting", t->name, why);
 	for (i = 0; i < t->hop; i++) {
 		memset(&t->hs[i].as, 0, sizeof(t->hs[i].as));
 		buf_reset(&t->hs[i].authz);
 	}
-	tunnel_enter(t, T_CONNECT);
+	if (!auth_needs_same_connection(&hs->as))
+		return 0;
+	auth_connection_reset(&hs->as);
+	return 1;
 }
 
+/*
+ * Ask for credentials only when a usable scheme wants them: no password
+ * prompt for a proxy we cannot answer anyway.  -1 once the tunnel failed.
+ */
+static int
+find_credentials(struct tunnel *t, const char *const *fields,
+    size_t nfields, const struct auth_env *env)
+{
+	struct hopstate *hs = &t->hs[t->hop];
+	struct auth_state probe = hs->as;
+	enum auth_rc rc;
+	int64_t t0;
+
+	buf_reset(&hs->authz);
+	rc = auth_next(&probe, fields, nfields, NULL, t->next, env,
+	    &hs->authz);
+	buf_reset(&hs->authz);
+	if (rc != AUTH_NO_CREDENTIALS && rc != AUTH_OK) {
+		hs->as = probe;
+		auth_failed(t, rc);
+		return -1;
+	}
+	t0 = now_ms();
+	if (creds_get(t->cfg->creds, &t->cfg->hops[t->hop], t->hop,
+	    &hs->cred, hs->where, sizeof(hs->where)) == 0)
+		hs->have_cred = 1;
+	/* Time spent at a prompt is the user's, not the proxy's. */
+	t->deadline += now_ms() - t0;
+	return 0;
+}
+
+/* The next Proxy-Authorization, for the connection that will carry it. */
 static void
 do_auth(struct tunnel *t)
 {
@@ -457,10 +545,7 @@ do_auth(struct tunnel *t)
 	struct hopstate *hs = &t->hs[t->hop];
 	const char *const *fields = (const char *const *)t->rp.auth;
 	size_t nfields = t->rp.nauth;
-	int reuse = http_reusable(&t->rp);
-	struct auth_state probe;
 	enum auth_rc rc;
-	int64_t t0;
 
 	if (++t->rounds > ROUNDS_MAX) {
 		tunnel_fail(t, EXIT_AUTH, "%s: giving up after %d authentication "
@@ -468,34 +553,14 @@ do_auth(struct tunnel *t)
 		return;
 	}
 	hs->as.allowed = t->cfg->auth_allowed;
-	/* A Type 3 belongs to the connection its Type 2 came on: when the
-	 * proxy closes that one, NTLM starts over on the next. */
-	if (!reuse && auth_needs_same_connection(&hs->as)) {
-		log_trace(1, "%s: the proxy closes the connection during NTLM; "
+	if (t->reconnect && forget_connection(t)) {
+		log_trace(1, "%s: the NTLM exchange lost its connection; "
 		    "starting over", t->name);
-		auth_connection_reset(&hs->as);
 		fields = ntlm_restart;
 		nfields = 1;
 	}
-	if (!hs->have_cred) {
-		/* Ask for credentials only when a usable scheme wants them:
-		 * no password prompt for a proxy we cannot answer anyway. */
-		probe = hs->as;
-		buf_reset(&hs->authz);
-		rc = auth_next(&probe, fields, nfields, NULL, t->next, &env,
-		    &hs->authz);
-		if (rc != AUTH_NO_CREDENTIALS && rc != AUTH_OK) {
-			hs->as = probe;
-			auth_failed(t, rc);
-			return;
-		}
-		t0 = now_ms();
-		if (creds_get(t->cfg->creds, &t->cfg->hops[t->hop], t->hop,
-		    &hs->cred, hs->where, sizeof(hs->where)) == 0)
-			hs->have_cred = 1;
-		/* Time spent at a prompt is the user's, not the proxy's. */
-		t->deadline += now_ms() - t0;
-	}
+	if (!hs->have_cred && find_credentials(t, fields, nfields, &env) == -1)
+		return;
 	buf_reset(&hs->authz);
 	rc = auth_next(&hs->as, fields, nfields, hs->have_cred ? &hs->cred :
 	    NULL, t->next, &env, &hs->authz);
@@ -507,42 +572,7 @@ do_auth(struct tunnel *t)
 	    auth_scheme_name(hs->as.scheme), t->cfg->hops[t->hop].tls ? "" :
 	    hs->as.scheme == AUTH_BASIC ? " (in clear over plain HTTP: "
 	    "prefer an https:// proxy)" : "");
-	if (reuse && fields != ntlm_restart)
-		tunnel_enter(t, T_READ_BODY);
-	else
-		reconnect(t, "the proxy closes the connection after 407");
-}
-
-static void
-do_read_body(struct tunnel *t)
-{
-	char data[READ_CHUNK];
-	enum http_rc rc;
-	size_t used;
-	ssize_t n;
-
-	rc = http_body_feed(&t->rp, t->rest, t->restlen, &used);
-	t->restlen = 0;
-	while (rc == HTTP_MORE) {
-		n = stream_read(t->s, data, sizeof(data));
-		if (n == -1 && errno == EAGAIN) {
-			if (wait_stream(t, t->s->want_r, "reading the 407 body") ==
-			    -1)
-				return;
-			continue;
-		}
-		if (n <= 0) {
-			/* Closed mid-body: a fresh connection still works. */
-			reconnect(t, "connection lost in the 407 body");
-			return;
-		}
-		rc = http_body_feed(&t->rp, data, (size_t)n, &used);
-	}
-	if (rc != HTTP_DONE) {
-		reconnect(t, http_strerror(rc));
-		return;
-	}
-	tunnel_enter(t, T_SEND);
+	tunnel_enter(t, t->reconnect ? T_CONNECT : T_SEND);
 }
 
 int
@@ -585,11 +615,11 @@ tunnel_open(const struct tunnel_cfg *c, struct stream *s)
 		case T_READ_HEAD:
 			do_read_head(t);
 			break;
-		case T_AUTH:
-			do_auth(t);
-			break;
 		case T_READ_BODY:
 			do_read_body(t);
+			break;
+		case T_AUTH:
+			do_auth(t);
 			break;
 		default:
 			break;

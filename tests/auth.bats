@@ -347,19 +347,34 @@ at_terminal() {
 	assert_connections "$AP_REC" 1 1 1
 }
 
-@test "authproxy NTLM: Type 2 on a 407 that closes: Type 1 again on a new connection, never a Type 3 there" {
-	start_authproxy AP --mode ntlm --close-first-type2 --user 'POSTERN\alice' --password s3cret
+# ntlm_type N: the NTLM message type (byte 8) of the Nth request recorded.
+ntlm_type() {
+	local t
+	t=$(sed -n "$1p" "$AP_REC" | cut -f4)
+	printf '%s' "${t#NTLM }" | base64 -d | od -An -tu1 -j8 -N1 | tr -d ' '
+}
+
+# ntlm_starts_over ARG: authproxy --mode ntlm ARG ends the connection of its
+# first Type 2; the tunnel still carries the bytes, and the new connection
+# starts over with a Type 1, its Type 3 answering that connection's Type 2.
+ntlm_starts_over() {
+	start_authproxy AP --mode ntlm "$1" --user 'POSTERN\alice' --password s3cret
 	ping_through -U 'POSTERN\alice:s3cret' -x "127.0.0.1:$AP"
 	assert_equal "$status" 0 "status (stderr: $stderr)"
 	assert_equal "$output" ping stdout
 	assert_stderr ""
 	assert_verdicts "$AP_REC" challenge challenge challenge ok
 	assert_connections "$AP_REC" 1 1 2 2
-	# The first message on the new connection is a Type 1 (byte 8 is 1).
-	local t
-	t=$(sed -n 3p "$AP_REC" | cut -f4)
-	assert_equal "$(printf '%s' "${t#NTLM }" | base64 -d | od -An -tu1 -j8 -N1 | tr -d ' ')" 1 \
-	    "message type on the new connection"
+	assert_equal "$(ntlm_type 3)" 1 "message type on the new connection"
+	assert_equal "$(ntlm_type 4)" 3 "message type of the last request"
+}
+
+@test "authproxy NTLM: Type 2 on a 407 that closes: Type 1 again on a new connection, never a Type 3 there" {
+	ntlm_starts_over --close-first-type2
+}
+
+@test "authproxy NTLM: Type 2 on a 407 whose body is cut off: Type 1 again on a new connection, never a Type 3 there" {
+	ntlm_starts_over --cut-first-type2-body
 }
 
 @test "authproxy NTLM: a wrong password fails the proxy's check: exit 5" {

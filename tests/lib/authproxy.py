@@ -35,6 +35,12 @@ a loopback address.
                          --close-first-type2, the first Type 2 comes with
                          "Connection: close" and the proxy closes: the client
                          must start over with a Type 1 on a new connection.
+                         With --cut-first-type2-body, the first Type 2 comes
+                         on a 407 kept alive whose Content-Length promises
+                         more body than the proxy sends before it closes:
+                         the client learns only while reading the body that
+                         the connection is gone, and must start over with a
+                         Type 1 on a new connection.
 
 Every request is recorded in --record, one line each, tab-separated:
 
@@ -78,6 +84,8 @@ def main():
                    help="basic-close: a close-delimited HTTP/1.0 407")
     p.add_argument("--close-first-type2", action="store_true",
                    help="ntlm: close the connection after the first Type 2")
+    p.add_argument("--cut-first-type2-body", action="store_true",
+                   help="ntlm: cut off the body of the first Type 2's 407")
     p.add_argument("--challenge", action="append", default=[],
                    help="static: a Proxy-Authenticate value (repeatable)")
     p.add_argument("--record", required=True)
@@ -156,6 +164,14 @@ def reply_407(challenges, body=b"proxy authentication required\n",
         lines.append("Content-Length: %d" % len(body))
     lines.append("Connection: " + ("close" if close else "keep-alive"))
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def cut_body(reply, sent=8):
+    """The reply as far as `sent` bytes into its body: the header still
+    promises the whole body, which never comes."""
+    head, sep, body = reply.partition(b"\r\n\r\n")
+    assert len(body) > sent
+    return head + sep + body[:sent]
 
 
 def reply_simple(status, close=True):
@@ -435,7 +451,7 @@ class Proxy:
         self.basic_want = "Basic " + base64.b64encode(
             ("%s:%s" % (args.user, args.password)).encode("utf-8")).decode()
         self.challenged = set()   # connections that got a 407 (chunked)
-        self.closed_once = False  # ntlm --close-first-type2
+        self.type2_sent = False  # ntlm: the first Type 2 went out
 
     def record(self, conn_id, n, reqline, authz, verdict):
         line = "\t".join((str(conn_id), str(n), reqline,
@@ -574,11 +590,15 @@ class Proxy:
                 "<Q", int((time.time() + 11644473600) * 10 ** 7))
             t2 = ntlm_type2(state["challenge"], state["timestamp"])
             with self.lock:
-                close = self.args.close_first_type2 and not self.closed_once
-                self.closed_once = True
-            return ("challenge",
-                    reply_407(["NTLM " + base64.b64encode(t2).decode()],
-                              close=close), close)
+                first = not self.type2_sent
+                self.type2_sent = True
+            close = self.args.close_first_type2 and first
+            out = reply_407(["NTLM " + base64.b64encode(t2).decode()],
+                            close=close)
+            if self.args.cut_first_type2_body and first:
+                # "Connection: keep-alive", yet the body stops short.
+                return "challenge", cut_body(out), True
+            return "challenge", out, close
         if kind == 3:
             if "challenge" not in state:
                 # A Type 3 on a connection that never had our Type 2.
