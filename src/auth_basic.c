@@ -2,6 +2,7 @@
 
 #include "auth.h"
 #include "auth_int.h"
+#include "authwire.h"
 
 /*
  * Basic (RFC 7617 §2): "Basic " base64(user-id ":" password).  The bytes

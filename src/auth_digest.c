@@ -5,6 +5,7 @@
 
 #include "auth.h"
 #include "auth_int.h"
+#include "authwire.h"
 #include "challenge.h"
 #include "ossl.h"
 #include "util.h"

@@ -4,31 +4,16 @@
 /*
  * Private to auth.c and auth_*.c (and their unit tests): the pieces of
  * each scheme, with randomness and time passed in as plain arguments so
- * that published vectors can be checked byte for byte.
+ * that published vectors can be checked byte for byte.  auth.c uses the
+ * schemes, never the reverse; what they share is in authwire.h.
  */
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "auth.h"
+#include "buf.h"
 #include "challenge.h"
-
-#define AUTH_CRED_MAX	1024	/* bytes of a user name or a password */
-
-/* auth.c: shared helpers */
-enum auth_rc	auth_out_add(struct buf *, const void *, size_t);
-enum auth_rc	auth_out_str(struct buf *, const char *);
-/* "name=\"value\"" with '"' and '\' escaped (RFC 9110 §5.6.4). */
-enum auth_rc	auth_out_quoted(struct buf *, const char *name,
-		    const char *value);
-enum auth_rc	auth_base64_encode(struct buf *, const void *, size_t);
-/* Strict RFC 4648 base64 with padding; -1 on anything else or overflow. */
-int		auth_base64_decode(const char *, size_t, unsigned char *,
-		    size_t max, size_t *outlen);
-void		auth_hex(const unsigned char *, size_t, char *out);
-/* True if s holds a control character (RFC 7617 §2, RFC 5234 CTL). */
-int		auth_has_ctl(const char *);
-enum auth_rc	auth_check_cred(const struct cred *);
 
 /* auth_basic.c */
 enum auth_rc	auth_basic_response(const struct cred *, struct buf *out);

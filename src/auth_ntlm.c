@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "auth_int.h"
+#include "authwire.h"
 #include "md4.h"
 #include "ossl.h"
 #include "util.h"

@@ -22,6 +22,7 @@
 
 #include "auth.h"
 #include "auth_int.h"
+#include "authwire.h"
 
 #define OUT_MAX		(32 * 1024)	/* tunnel.c's AUTHZ_MAX */
 #define TOKEN_MAX	CHALLENGE_TOKEN68_MAX

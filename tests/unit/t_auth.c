@@ -5,6 +5,7 @@
 
 #include "auth.h"
 #include "auth_int.h"
+#include "authwire.h"
 #include "buf.h"
 #include "challenge.h"
 #include "md4.h"
