@@ -311,15 +311,99 @@ ntlm_continue(struct auth_state *st, const struct challenge_set *cs,
 	return AUTH_REJECTED;
 }
 
+/*
+ * Credentials already went out on this hop and the proxy answers 407
+ * again: that is a rejection.  The one exception is Digest with
+ * stale=true, which says the password was right and only the nonce had
+ * expired (RFC 7616 §3.3): one more try with the new nonce.  Falling back
+ * to a weaker scheme would send the same credentials again, less
+ * protected, so it is a rejection too; the realm kept for the message is
+ * the one the credentials were for.
+ */
+static int
+rejected(struct auth_state *st, const struct choice *ch)
+{
+	if (st->tried == 0)
+		return 0;
+	if (st->scheme == AUTH_DIGEST && ch->scheme == AUTH_DIGEST &&
+	    ch->di.stale && !st->stale_used) {
+		st->stale_used = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* The first answer of the chosen scheme. */
+static enum auth_rc
+start_scheme(struct auth_state *st, const struct choice *ch,
+    const struct cred *cred, const char *uri, const struct auth_env *env,
+    struct buf *out)
+{
+	enum auth_rc rc;
+	char err[256];
+
+	fill_realm(st, ch->c);
+	if (ch->scheme == AUTH_NTLM)
+		st->realm[0] = '\0';
+	if ((rc = auth_check_cred(cred)) != AUTH_OK)
+		return rc;
+	/* Digest and NTLM hash with libcrypto, which is loaded only now. */
+	if (ch->scheme != AUTH_BASIC && ossl_need(OSSL_CRYPTO, err,
+	    sizeof(err)) == -1)
+		return AUTH_NO_CRYPTO;
+
+	switch (ch->scheme) {
+	case AUTH_BASIC:
+		rc = auth_basic_response(cred, out);
+		break;
+	case AUTH_DIGEST:
+		rc = digest_next(st, ch, cred, uri, env, out);
+		break;
+	case AUTH_NTLM:
+		rc = auth_ntlm_type1(out);
+		if (rc == AUTH_OK)
+			st->ntlm_phase = 1;
+		break;
+	default:
+		rc = AUTH_NO_SCHEME;
+		break;
+	}
+	if (rc == AUTH_OK) {
+		st->scheme = ch->scheme;
+		/* NTLM counts as tried once its Type 3 is out. */
+		if (ch->scheme != AUTH_NTLM)
+			st->tried |= (unsigned)ch->scheme;
+	}
+	return rc;
+}
+
+/* The answer to the challenges of one 407, once they are parsed. */
+static enum auth_rc
+answer(struct auth_state *st, const struct challenge_set *cs,
+    const struct cred *cred, const char *uri, const struct auth_env *env,
+    struct buf *out)
+{
+	struct choice ch;
+
+	if (cs->n == 0)
+		return AUTH_NO_CHALLENGE;
+	if (st->scheme == AUTH_NTLM && st->ntlm_phase == 1)
+		return ntlm_continue(st, cs, cred, env, out);
+	choose(st, cs, &ch);
+	if (ch.c == NULL)
+		return ch.malformed ? AUTH_BAD_CHALLENGE : AUTH_NO_SCHEME;
+	if (rejected(st, &ch))
+		return AUTH_REJECTED;
+	return start_scheme(st, &ch, cred, uri, env, out);
+}
+
 enum auth_rc
 auth_next(struct auth_state *st, const char *const *fields, size_t nfields,
     const struct cred *cred, const char *uri, const struct auth_env *env,
     struct buf *out)
 {
 	struct challenge_set cs;
-	struct choice ch;
 	enum auth_rc rc;
-	char err[256];
 
 	buf_reset(out);
 	st->offered[0] = '\0';
@@ -336,75 +420,7 @@ auth_next(struct auth_state *st, const char *const *fields, size_t nfields,
 		goto out;
 	}
 	fill_offered(st, &cs);
-	if (cs.n == 0) {
-		rc = AUTH_NO_CHALLENGE;
-		goto out;
-	}
-
-	if (st->scheme == AUTH_NTLM && st->ntlm_phase == 1) {
-		rc = ntlm_continue(st, &cs, cred, env, out);
-		goto out;
-	}
-
-	choose(st, &cs, &ch);
-	if (ch.c == NULL) {
-		rc = ch.malformed ? AUTH_BAD_CHALLENGE : AUTH_NO_SCHEME;
-		goto out;
-	}
-
-	/*
-	 * Credentials already went out on this hop and the proxy answers
-	 * 407 again: that is a rejection.  The one exception is Digest
-	 * with stale=true, which says the password was right and only the
-	 * nonce had expired (RFC 7616 §3.3): one more try with the new
-	 * nonce.  Falling back to a weaker scheme would send the same
-	 * credentials again, less protected, so it is a rejection too; the
-	 * realm kept for the message is the one the credentials were for.
-	 */
-	if (st->tried != 0) {
-		if (st->scheme == AUTH_DIGEST && ch.scheme == AUTH_DIGEST &&
-		    ch.di.stale && !st->stale_used) {
-			st->stale_used = 1;
-		} else {
-			rc = AUTH_REJECTED;
-			goto out;
-		}
-	}
-
-	fill_realm(st, ch.c);
-	if (ch.scheme == AUTH_NTLM)
-		st->realm[0] = '\0';
-	if ((rc = auth_check_cred(cred)) != AUTH_OK)
-		goto out;
-	/* Digest and NTLM hash with libcrypto, which is loaded only now. */
-	if (ch.scheme != AUTH_BASIC && ossl_need(OSSL_CRYPTO, err,
-	    sizeof(err)) == -1) {
-		rc = AUTH_NO_CRYPTO;
-		goto out;
-	}
-
-	switch (ch.scheme) {
-	case AUTH_BASIC:
-		rc = auth_basic_response(cred, out);
-		break;
-	case AUTH_DIGEST:
-		rc = digest_next(st, &ch, cred, uri, env, out);
-		break;
-	case AUTH_NTLM:
-		rc = auth_ntlm_type1(out);
-		if (rc == AUTH_OK)
-			st->ntlm_phase = 1;
-		break;
-	default:
-		rc = AUTH_NO_SCHEME;
-		break;
-	}
-	if (rc == AUTH_OK) {
-		st->scheme = ch.scheme;
-		/* NTLM counts as tried once its Type 3 is out. */
-		if (ch.scheme != AUTH_NTLM)
-			st->tried |= (unsigned)ch.scheme;
-	}
+	rc = answer(st, &cs, cred, uri, env, out);
 out:
 	if (rc != AUTH_OK)
 		buf_reset(out);

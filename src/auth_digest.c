@@ -172,123 +172,171 @@ hash_hex(enum digest_alg alg, const char *const *parts, size_t n,
 	return 0;
 }
 
+/* One answer (RFC 7616 §3.4): what goes into it and what comes out. */
+struct answer {
+	struct digest_info	 di;
+	const char		*method, *uri, *cnonce;
+	const char		*realm, *nonce, *opaque, *qop;
+	char			 nc[9];			/* 8 hex digits */
+	const char		*user;			/* or uhash */
+	char			 uhash[HASH_HEX_MAX];
+	char			 resp[HASH_HEX_MAX];
+};
+
+/* §3.4.2: A1 = user:realm:pass, and for -sess H(that):nonce:cnonce */
+static int
+digest_ha1(const struct answer *a, const struct cred *cred,
+    char ha1[HASH_HEX_MAX])
+{
+	const char *p[3];
+
+	p[0] = cred->user;
+	p[1] = a->realm;
+	p[2] = cred->pass;
+	if (hash_hex(a->di.alg, p, 3, ha1) == -1)
+		return -1;
+	if (!a->di.sess)
+		return 0;
+	p[0] = ha1;
+	p[1] = a->nonce;
+	p[2] = a->cnonce;
+	return hash_hex(a->di.alg, p, 3, ha1);
+}
+
+/*
+ * §3.4.3: A2 = method:uri, plus H(entity-body) for auth-int; a CONNECT
+ * request has no body, so that is H("").
+ */
+static int
+digest_ha2(const struct answer *a, char ha2[HASH_HEX_MAX])
+{
+	char hbody[HASH_HEX_MAX];
+	const char *empty = "";
+	const char *p[3];
+	size_t n = 2;
+
+	p[0] = a->method;
+	p[1] = a->uri;
+	if (a->di.qop == DIGEST_QOP_AUTH_INT) {
+		if (hash_hex(a->di.alg, &empty, 1, hbody) == -1)
+			return -1;
+		p[n++] = hbody;
+	}
+	return hash_hex(a->di.alg, p, n, ha2);
+}
+
+/* The response and, with userhash, the hashed user name. */
+static int
+digest_compute(struct answer *a, const struct cred *cred)
+{
+	char ha1[HASH_HEX_MAX], ha2[HASH_HEX_MAX];
+	const char *p[6];
+	size_t n;
+	int rc = -1;
+
+	if (digest_ha1(a, cred, ha1) == -1 || digest_ha2(a, ha2) == -1)
+		goto out;
+	/* §3.4.1, or RFC 2617 §3.2.2.1 when the server sent no qop. */
+	p[0] = ha1;
+	p[1] = a->nonce;
+	if (a->di.qop == DIGEST_QOP_NONE) {
+		p[2] = ha2;
+		n = 3;
+	} else {
+		p[2] = a->nc;
+		p[3] = a->cnonce;
+		p[4] = a->qop;
+		p[5] = ha2;
+		n = 6;
+	}
+	if (hash_hex(a->di.alg, p, n, a->resp) == -1)
+		goto out;
+	/* §3.4.4: username = H(unq(username) ":" unq(realm)) */
+	a->user = cred->user;
+	if (a->di.userhash) {
+		p[0] = cred->user;
+		p[1] = a->realm;
+		if (hash_hex(a->di.alg, p, 2, a->uhash) == -1)
+			goto out;
+		a->user = a->uhash;
+	}
+	rc = 0;
+out:
+	wipe(ha1, sizeof(ha1));
+	wipe(ha2, sizeof(ha2));
+	return rc;
+}
+
+/*
+ * §3.4: username, realm, nonce, uri, response, cnonce and opaque are
+ * quoted-strings; algorithm, qop and nc are tokens.  The order is curl's,
+ * which proxies have long seen.
+ */
+static enum auth_rc
+digest_write(const struct answer *a, int echo_alg, struct buf *out)
+{
+	enum auth_rc rc;
+
+	if ((rc = auth_out_str(out, "Digest ")) != AUTH_OK ||
+	    (rc = auth_out_quoted(out, "username", a->user)) != AUTH_OK ||
+	    (rc = auth_out_quoted(out, ", realm", a->realm)) != AUTH_OK ||
+	    (rc = auth_out_quoted(out, ", nonce", a->nonce)) != AUTH_OK ||
+	    (rc = auth_out_quoted(out, ", uri", a->uri)) != AUTH_OK)
+		return rc;
+	if (a->di.qop != DIGEST_QOP_NONE &&
+	    ((rc = auth_out_quoted(out, ", cnonce", a->cnonce)) != AUTH_OK ||
+	    (rc = auth_out_str(out, ", nc=")) != AUTH_OK ||
+	    (rc = auth_out_str(out, a->nc)) != AUTH_OK ||
+	    (rc = auth_out_str(out, ", qop=")) != AUTH_OK ||
+	    (rc = auth_out_str(out, a->qop)) != AUTH_OK))
+		return rc;
+	if ((rc = auth_out_quoted(out, ", response", a->resp)) != AUTH_OK)
+		return rc;
+	if (a->opaque != NULL &&
+	    (rc = auth_out_quoted(out, ", opaque", a->opaque)) != AUTH_OK)
+		return rc;
+	/* Echoed only when the server named one, as curl test 206 expects. */
+	if (echo_alg &&
+	    ((rc = auth_out_str(out, ", algorithm=")) != AUTH_OK ||
+	    (rc = auth_out_str(out, alg_name(&a->di))) != AUTH_OK))
+		return rc;
+	if (a->di.userhash &&
+	    (rc = auth_out_str(out, ", userhash=true")) != AUTH_OK)
+		return rc;
+	return AUTH_OK;
+}
+
 enum auth_rc
 auth_digest_response(const struct challenge *c, const struct cred *cred,
     const char *method, const char *uri, const char *cnonce, unsigned nc,
     struct buf *out)
 {
-	struct digest_info di;
-	char ha1[HASH_HEX_MAX], ha2[HASH_HEX_MAX], resp[HASH_HEX_MAX];
-	char uhash[HASH_HEX_MAX], hbody[HASH_HEX_MAX], ncs[9];
-	const char *realm, *nonce, *opaque, *qop, *user;
-	const char *p[6];
+	struct answer a;
 	enum auth_rc rc;
 	int n;
 
-	if (auth_digest_usable(c, &di) == -1)
+	memset(&a, 0, sizeof(a));
+	if (auth_digest_usable(c, &a.di) == -1)
 		return AUTH_BAD_CHALLENGE;
 	if ((rc = auth_check_cred(cred)) != AUTH_OK)
 		return rc;
-	if ((realm = challenge_param(c, "realm")) == NULL)
-		realm = "";
-	nonce = challenge_param(c, "nonce");
-	opaque = challenge_param(c, "opaque");
-	qop = di.qop == DIGEST_QOP_AUTH ? "auth" : "auth-int";
+	a.method = method;
+	a.uri = uri;
+	a.cnonce = cnonce;
+	if ((a.realm = challenge_param(c, "realm")) == NULL)
+		a.realm = "";
+	a.nonce = challenge_param(c, "nonce");
+	a.opaque = challenge_param(c, "opaque");
+	a.qop = a.di.qop == DIGEST_QOP_AUTH ? "auth" : "auth-int";
 	/* "the nc value MUST be exactly 8 hexadecimal digits" (§3.4) */
-	n = snprintf(ncs, sizeof(ncs), "%08x", nc);
+	n = snprintf(a.nc, sizeof(a.nc), "%08x", nc);
 	if (n != 8)
 		return AUTH_TOO_LONG;
-
-	rc = AUTH_NOMEM;
-	/* §3.4.2: A1 = user:realm:pass, and for -sess H(that):nonce:cnonce */
-	p[0] = cred->user;
-	p[1] = realm;
-	p[2] = cred->pass;
-	if (hash_hex(di.alg, p, 3, ha1) == -1)
-		goto out;
-	if (di.sess) {
-		p[0] = ha1;
-		p[1] = nonce;
-		p[2] = cnonce;
-		if (hash_hex(di.alg, p, 3, ha1) == -1)
-			goto out;
-	}
-	/*
-	 * §3.4.3: A2 = method:uri, plus H(entity-body) for auth-int; a
-	 * CONNECT request has no body, so that is H("").
-	 */
-	p[0] = method;
-	p[1] = uri;
-	n = 2;
-	if (di.qop == DIGEST_QOP_AUTH_INT) {
-		const char *empty = "";
-
-		if (hash_hex(di.alg, &empty, 1, hbody) == -1)
-			goto out;
-		p[n++] = hbody;
-	}
-	if (hash_hex(di.alg, p, (size_t)n, ha2) == -1)
-		goto out;
-	/* §3.4.1, or RFC 2617 §3.2.2.1 when the server sent no qop. */
-	p[0] = ha1;
-	p[1] = nonce;
-	if (di.qop == DIGEST_QOP_NONE) {
-		p[2] = ha2;
-		n = 3;
-	} else {
-		p[2] = ncs;
-		p[3] = cnonce;
-		p[4] = qop;
-		p[5] = ha2;
-		n = 6;
-	}
-	if (hash_hex(di.alg, p, (size_t)n, resp) == -1)
-		goto out;
-	/* §3.4.4: username = H(unq(username) ":" unq(realm)) */
-	user = cred->user;
-	if (di.userhash) {
-		p[0] = cred->user;
-		p[1] = realm;
-		if (hash_hex(di.alg, p, 2, uhash) == -1)
-			goto out;
-		user = uhash;
-	}
-
-	/*
-	 * §3.4: username, realm, nonce, uri, response, cnonce and opaque are
-	 * quoted-strings; algorithm, qop and nc are tokens.  The order is
-	 * curl's, which proxies have long seen.
-	 */
-	if ((rc = auth_out_str(out, "Digest ")) != AUTH_OK ||
-	    (rc = auth_out_quoted(out, "username", user)) != AUTH_OK ||
-	    (rc = auth_out_quoted(out, ", realm", realm)) != AUTH_OK ||
-	    (rc = auth_out_quoted(out, ", nonce", nonce)) != AUTH_OK ||
-	    (rc = auth_out_quoted(out, ", uri", uri)) != AUTH_OK)
-		goto out;
-	if (di.qop != DIGEST_QOP_NONE &&
-	    ((rc = auth_out_quoted(out, ", cnonce", cnonce)) != AUTH_OK ||
-	    (rc = auth_out_str(out, ", nc=")) != AUTH_OK ||
-	    (rc = auth_out_str(out, ncs)) != AUTH_OK ||
-	    (rc = auth_out_str(out, ", qop=")) != AUTH_OK ||
-	    (rc = auth_out_str(out, qop)) != AUTH_OK))
-		goto out;
-	if ((rc = auth_out_quoted(out, ", response", resp)) != AUTH_OK)
-		goto out;
-	if (opaque != NULL &&
-	    (rc = auth_out_quoted(out, ", opaque", opaque)) != AUTH_OK)
-		goto out;
-	/* Echoed only when the server named one, as curl test 206 expects. */
-	if (challenge_param(c, "algorithm") != NULL &&
-	    ((rc = auth_out_str(out, ", algorithm=")) != AUTH_OK ||
-	    (rc = auth_out_str(out, alg_name(&di))) != AUTH_OK))
-		goto out;
-	if (di.userhash &&
-	    (rc = auth_out_str(out, ", userhash=true")) != AUTH_OK)
-		goto out;
-	rc = AUTH_OK;
-out:
-	wipe(ha1, sizeof(ha1));
-	wipe(ha2, sizeof(ha2));
-	wipe(resp, sizeof(resp));
+	if (digest_compute(&a, cred) == -1)
+		rc = AUTH_NOMEM;
+	else
+		rc = digest_write(&a, challenge_param(c, "algorithm") != NULL,
+		    out);
+	wipe(&a, sizeof(a));
 	return rc;
 }

@@ -351,144 +351,194 @@ wire_name(struct buf *b, const char *s, int unicode)
 	return unicode ? utf16le(b, s, 0) : auth_out_str(b, s);
 }
 
-enum auth_rc
-auth_ntlm_type3(const char *type2_b64, const struct cred *cred,
-    const struct auth_env *env, struct buf *out)
+/* What a Type 3 is made of; every buffer is wiped once it went out. */
+struct type3 {
+	unsigned char	*raw;			/* the Type 2, decoded */
+	struct buf	 user, domain;		/* as the user gave them */
+	struct buf	 wuser, wdomain;	/* as they go on the wire */
+	struct buf	 nt;			/* NtChallengeResponse */
+	unsigned char	 lm[24];		/* LmChallengeResponse */
+	uint32_t	 flags;
+	struct buf	 msg;			/* the whole message */
+};
+
+static void
+type3_init(struct type3 *m)
 {
-	struct ntlm_type2 t2;
-	struct buf user, domain, wuser, wdomain, nt, msg;
-	unsigned char *raw = NULL, ntowf[16], lm[24], clichal[8], ts[8];
-	size_t rawlen, off, b64len;
-	uint32_t flags;
-	enum auth_rc rc;
-	int unicode, i;
+	memset(m, 0, sizeof(*m));
+	buf_init(&m->user, AUTH_CRED_MAX);
+	buf_init(&m->domain, AUTH_CRED_MAX);
+	buf_init(&m->wuser, 4 * AUTH_CRED_MAX);
+	buf_init(&m->wdomain, 4 * AUTH_CRED_MAX);
+	buf_init(&m->nt, 16 + 28 + NTLM_TARGETINFO_MAX + 4);
+	buf_init(&m->msg, NTLM_TYPE3_MAX);
+}
+
+static void
+type3_wipe(struct type3 *m)
+{
+	if (m->raw != NULL) {
+		wipe(m->raw, NTLM_TYPE2_MAX);
+		free(m->raw);
+		m->raw = NULL;
+	}
+	buf_wipe(&m->msg);
+	buf_wipe(&m->nt);
+	buf_wipe(&m->wdomain);
+	buf_wipe(&m->wuser);
+	buf_wipe(&m->domain);
+	buf_wipe(&m->user);
+	wipe(m->lm, sizeof(m->lm));
+}
+
+/* The token68 of a Type 2, decoded into m->raw and parsed into t2. */
+static enum auth_rc
+type2_decode(struct type3 *m, const char *b64, struct ntlm_type2 *t2)
+{
+	size_t b64len = strlen(b64), rawlen;
+
+	if (b64len > CHALLENGE_TOKEN68_MAX)
+		return AUTH_TOO_LONG;
+	if ((m->raw = malloc(NTLM_TYPE2_MAX)) == NULL)
+		return AUTH_NOMEM;
+	if (auth_base64_decode(b64, b64len, m->raw, NTLM_TYPE2_MAX,
+	    &rawlen) == -1)
+		return AUTH_BAD_CHALLENGE;
+	return auth_ntlm_parse_type2(m->raw, rawlen, t2);
+}
+
+/*
+ * Our client challenge, and the time for the NTLMv2 blob: the proxy's own
+ * clock when it sent one (MS-NLMP §3.1.5.2.1), so that clock skew on our
+ * side cannot fail the response.
+ */
+static int
+client_nonce(const struct ntlm_type2 *t2, const struct auth_env *env,
+    unsigned char clichal[8], unsigned char ts[8])
+{
 	uint64_t ft;
+	int i;
 
-	buf_init(&user, AUTH_CRED_MAX);
-	buf_init(&domain, AUTH_CRED_MAX);
-	buf_init(&wuser, 4 * AUTH_CRED_MAX);
-	buf_init(&wdomain, 4 * AUTH_CRED_MAX);
-	buf_init(&nt, 16 + 28 + NTLM_TARGETINFO_MAX + 4);
-	buf_init(&msg, NTLM_TYPE3_MAX);
-
-	if ((rc = auth_check_cred(cred)) != AUTH_OK)
-		goto out;
-	b64len = strlen(type2_b64);
-	if (b64len > CHALLENGE_TOKEN68_MAX) {
-		rc = AUTH_TOO_LONG;
-		goto out;
-	}
-	rc = AUTH_NOMEM;
-	if ((raw = malloc(NTLM_TYPE2_MAX)) == NULL)
-		goto out;
-	if (auth_base64_decode(type2_b64, b64len, raw, NTLM_TYPE2_MAX,
-	    &rawlen) == -1) {
-		rc = AUTH_BAD_CHALLENGE;
-		goto out;
-	}
-	if ((rc = auth_ntlm_parse_type2(raw, rawlen, &t2)) != AUTH_OK)
-		goto out;
-
-	rc = AUTH_NOMEM;
 	if (env == NULL || env->random == NULL ||
-	    env->random(clichal, sizeof(clichal)) != 0)
-		goto out;
-	/*
-	 * The proxy's own clock when it sent one (MS-NLMP §3.1.5.2.1), so
-	 * that clock skew on our side cannot fail the response.
-	 */
-	if (t2.have_ts)
-		memcpy(ts, t2.ts, 8);
-	else {
-		if (env->now == NULL)
-			goto out;
-		ft = (uint64_t)(env->now() + FILETIME_EPOCH) * 10000000U;
-		for (i = 0; i < 8; i++)
-			ts[i] = (unsigned char)(ft >> (8 * i));
+	    env->random(clichal, 8) != 0)
+		return -1;
+	if (t2->have_ts) {
+		memcpy(ts, t2->ts, 8);
+		return 0;
 	}
+	if (env->now == NULL)
+		return -1;
+	ft = (uint64_t)(env->now() + FILETIME_EPOCH) * 10000000U;
+	for (i = 0; i < 8; i++)
+		ts[i] = (unsigned char)(ft >> (8 * i));
+	return 0;
+}
 
-	if ((rc = split_user(cred->user, &user, &domain)) != AUTH_OK ||
-	    (rc = auth_ntlm_ntowfv2(user.data, domain.data, cred->pass,
+/* The LM and NT responses, and the names as they go on the wire. */
+static enum auth_rc
+type3_fill(struct type3 *m, const struct ntlm_type2 *t2,
+    const struct cred *cred, const unsigned char clichal[8],
+    const unsigned char ts[8])
+{
+	unsigned char ntowf[16];
+	enum auth_rc rc;
+	int unicode;
+
+	if ((rc = split_user(cred->user, &m->user, &m->domain)) != AUTH_OK ||
+	    (rc = auth_ntlm_ntowfv2(m->user.data, m->domain.data, cred->pass,
 	    ntowf)) != AUTH_OK ||
-	    (rc = auth_ntlm_v2(ntowf, t2.challenge, clichal, ts, t2.ti,
-	    t2.tilen, &nt, lm)) != AUTH_OK)
+	    (rc = auth_ntlm_v2(ntowf, t2->challenge, clichal, ts, t2->ti,
+	    t2->tilen, &m->nt, m->lm)) != AUTH_OK)
 		goto out;
 	/*
 	 * With MsvAvTimestamp present the client "SHOULD NOT send the
 	 * LmChallengeResponse and SHOULD send Z(24) instead" (§3.1.5.2.1).
 	 */
-	if (t2.have_ts)
-		memset(lm, 0, sizeof(lm));
+	if (t2->have_ts)
+		memset(m->lm, 0, sizeof(m->lm));
 
-	unicode = (t2.flags & NEG_UNICODE) != 0;
-	flags = t2.flags & (TYPE1_FLAGS | NEG_TARGET_INFO);
-	flags |= NEG_NTLM | (unicode ? NEG_UNICODE : NEG_OEM);
-	flags &= unicode ? ~NEG_OEM : ~NEG_UNICODE;
-	if ((rc = wire_name(&wuser, user.data, unicode)) != AUTH_OK ||
-	    (rc = wire_name(&wdomain, domain.data, unicode)) != AUTH_OK)
+	unicode = (t2->flags & NEG_UNICODE) != 0;
+	m->flags = t2->flags & (TYPE1_FLAGS | NEG_TARGET_INFO);
+	m->flags |= NEG_NTLM | (unicode ? NEG_UNICODE : NEG_OEM);
+	m->flags &= unicode ? ~NEG_OEM : ~NEG_UNICODE;
+	if ((rc = wire_name(&m->wuser, m->user.data, unicode)) != AUTH_OK)
 		goto out;
-
-	/*
-	 * §2.2.1.3: the fixed part, then LM, NT, domain, user, and an empty
-	 * workstation (nothing about this host goes out) and session key.
-	 * Every length fits in 16 bits: the buffers above are bounded well
-	 * below 64 KiB.
-	 */
-	{
-		unsigned char h[NTLM_TYPE3_HDR];
-
-		memset(h, 0, sizeof(h));
-		memcpy(h, NTLM_SIG, 8);
-		put32(h + 8, 3);
-		off = NTLM_TYPE3_HDR;
-		put16(h + 12, 24);
-		put16(h + 14, 24);
-		put32(h + 16, (uint32_t)off);
-		off += 24;
-		put16(h + 20, nt.len);
-		put16(h + 22, nt.len);
-		put32(h + 24, (uint32_t)off);
-		off += nt.len;
-		put16(h + 28, wdomain.len);
-		put16(h + 30, wdomain.len);
-		put32(h + 32, (uint32_t)off);
-		off += wdomain.len;
-		put16(h + 36, wuser.len);
-		put16(h + 38, wuser.len);
-		put32(h + 40, (uint32_t)off);
-		off += wuser.len;
-		put32(h + 48, (uint32_t)off);	/* workstation, empty */
-		put32(h + 56, (uint32_t)off);	/* session key, empty */
-		put32(h + 60, flags);
-		if (off > 0xffff) {
-			rc = AUTH_TOO_LONG;
-			goto out;
-		}
-		if ((rc = auth_out_add(&msg, h, sizeof(h))) != AUTH_OK)
-			goto out;
-	}
-	if ((rc = auth_out_add(&msg, lm, 24)) != AUTH_OK ||
-	    (rc = auth_out_add(&msg, nt.data, nt.len)) != AUTH_OK ||
-	    (wdomain.len > 0 && (rc = auth_out_add(&msg, wdomain.data,
-	    wdomain.len)) != AUTH_OK) ||
-	    (wuser.len > 0 && (rc = auth_out_add(&msg, wuser.data,
-	    wuser.len)) != AUTH_OK))
-		goto out;
-	if ((rc = auth_out_str(out, "NTLM ")) != AUTH_OK)
-		goto out;
-	rc = auth_base64_encode(out, msg.data, msg.len);
+	rc = wire_name(&m->wdomain, m->domain.data, unicode);
 out:
 	wipe(ntowf, sizeof(ntowf));
-	wipe(lm, sizeof(lm));
-	if (raw != NULL) {
-		wipe(raw, NTLM_TYPE2_MAX);
-		free(raw);
-	}
-	buf_wipe(&msg);
-	buf_wipe(&nt);
-	buf_wipe(&wdomain);
-	buf_wipe(&wuser);
-	buf_wipe(&domain);
-	buf_wipe(&user);
+	return rc;
+}
+
+/* A security buffer of the Type 3 header at h + at, for len bytes at off. */
+static void
+put_secbuf(unsigned char *h, size_t at, size_t len, size_t off)
+{
+	put16(h + at, len);
+	put16(h + at + 2, len);
+	put32(h + at + 4, (uint32_t)off);
+}
+
+/*
+ * §2.2.1.3: the fixed part, then LM, NT, domain, user, and an empty
+ * workstation (nothing about this host goes out) and session key.  Every
+ * length fits in 16 bits: the buffers are bounded well below 64 KiB.
+ */
+static enum auth_rc
+type3_message(struct type3 *m)
+{
+	unsigned char h[NTLM_TYPE3_HDR];
+	size_t off = NTLM_TYPE3_HDR;
+	enum auth_rc rc;
+
+	memset(h, 0, sizeof(h));
+	memcpy(h, NTLM_SIG, 8);
+	put32(h + 8, 3);
+	put_secbuf(h, 12, 24, off);
+	off += 24;
+	put_secbuf(h, 20, m->nt.len, off);
+	off += m->nt.len;
+	put_secbuf(h, 28, m->wdomain.len, off);
+	off += m->wdomain.len;
+	put_secbuf(h, 36, m->wuser.len, off);
+	off += m->wuser.len;
+	put32(h + 48, (uint32_t)off);	/* workstation, empty */
+	put32(h + 56, (uint32_t)off);	/* session key, empty */
+	put32(h + 60, m->flags);
+	if (off > 0xffff)
+		return AUTH_TOO_LONG;
+	if ((rc = auth_out_add(&m->msg, h, sizeof(h))) != AUTH_OK ||
+	    (rc = auth_out_add(&m->msg, m->lm, 24)) != AUTH_OK ||
+	    (rc = auth_out_add(&m->msg, m->nt.data, m->nt.len)) != AUTH_OK ||
+	    (m->wdomain.len > 0 && (rc = auth_out_add(&m->msg,
+	    m->wdomain.data, m->wdomain.len)) != AUTH_OK) ||
+	    (m->wuser.len > 0 && (rc = auth_out_add(&m->msg, m->wuser.data,
+	    m->wuser.len)) != AUTH_OK))
+		return rc;
+	return AUTH_OK;
+}
+
+enum auth_rc
+auth_ntlm_type3(const char *type2_b64, const struct cred *cred,
+    const struct auth_env *env, struct buf *out)
+{
+	struct ntlm_type2 t2;
+	struct type3 m;
+	unsigned char clichal[8], ts[8];
+	enum auth_rc rc;
+
+	type3_init(&m);
+	if ((rc = auth_check_cred(cred)) != AUTH_OK ||
+	    (rc = type2_decode(&m, type2_b64, &t2)) != AUTH_OK)
+		goto out;
+	rc = AUTH_NOMEM;
+	if (client_nonce(&t2, env, clichal, ts) == -1)
+		goto out;
+	if ((rc = type3_fill(&m, &t2, cred, clichal, ts)) != AUTH_OK ||
+	    (rc = type3_message(&m)) != AUTH_OK ||
+	    (rc = auth_out_str(out, "NTLM ")) != AUTH_OK)
+		goto out;
+	rc = auth_base64_encode(out, m.msg.data, m.msg.len);
+out:
+	type3_wipe(&m);
 	return rc;
 }
