@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "cred.h"
 
 /*
  * Proxy authentication: from the Proxy-Authenticate fields of a 407 to the
@@ -31,11 +32,6 @@ enum auth_rc {
 	AUTH_TOO_LONG,		/* a value exceeds our bounds */
 	AUTH_NOMEM,
 	AUTH_NO_CRYPTO,		/* libcrypto could not be loaded */
-};
-
-struct cred {
-	char	*user;		/* may be "DOMAIN\user" or "user@domain" */
-	char	*pass;
 };
 
 struct auth_env {

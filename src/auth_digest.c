@@ -57,28 +57,6 @@ alg_md(enum digest_alg alg)
 	return NULL;
 }
 
-/* Does the comma list (qop-options, RFC 7616 §3.3) hold this token? */
-static int
-list_has(const char *list, const char *tok)
-{
-	const char *p = list, *e;
-	size_t n = strlen(tok), len;
-
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		for (e = p; *e != '\0' && *e != ','; e++)
-			;
-		len = (size_t)(e - p);
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len == n && strncasecmp_ascii(p, tok, n) == 0)
-			return 1;
-		p = e;
-	}
-	return 0;
-}
-
 int
 auth_digest_usable(const struct challenge *c, struct digest_info *di)
 {
@@ -104,9 +82,9 @@ auth_digest_usable(const struct challenge *c, struct digest_info *di)
 	/* auth is preferred: auth-int over CONNECT adds nothing. */
 	if ((v = challenge_param(c, "qop")) == NULL)
 		di->qop = DIGEST_QOP_NONE;
-	else if (list_has(v, "auth"))
+	else if (list_has_token(v, strlen(v), "auth", NULL))
 		di->qop = DIGEST_QOP_AUTH;
-	else if (list_has(v, "auth-int"))
+	else if (list_has_token(v, strlen(v), "auth-int", NULL))
 		di->qop = DIGEST_QOP_AUTH_INT;
 	else
 		return -1;	/* only options we do not know (§3.3) */

@@ -1,22 +1,18 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "creds.h"
 #include "log.h"
 #include "netrc.h"
 #include "netrcfile.h"
+#include "prompt.h"
 #include "util.h"
 
-#define PROMPT_MAX	1024	/* bytes of a typed user name or password */
 #define PATH_MAX_LEN	4096
 
 void
@@ -32,85 +28,12 @@ creds_protect(void)
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-static char *
-dupstr(const char *s, size_t n)
-{
-	char *d;
-
-	if ((d = malloc(n + 1)) == NULL)
-		return NULL;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
-static void
-wipe_str(char **s)
-{
-	if (*s != NULL) {
-		wipe(*s, strlen(*s));
-		free(*s);
-		*s = NULL;
-	}
-}
-
-void
-cred_wipe(struct cred *c)
-{
-	wipe_str(&c->user);
-	wipe_str(&c->pass);
-}
-
 static void
 add_where(char *where, size_t len, const char *what)
 {
 	size_t o = strlen(where);
 
 	snprintf(where + o, len - o, "%s%s", o ? ", " : "", what);
-}
-
-/*
- * Read one line from the terminal, without echo when secret.  ssh runs a
- * ProxyCommand with pipes on stdin and stdout, but /dev/tty still reaches
- * the user; a password is never read from stdin, which is the tunnel.
- */
-char *
-creds_prompt(const char *question, int secret)
-{
-	struct termios old, quiet;
-	char line[PROMPT_MAX + 2], *d;
-	size_t n = 0;
-	ssize_t r;
-	int fd, restore = 0;
-	char c;
-
-	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
-		return NULL;
-	if (secret && tcgetattr(fd, &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		quiet.c_lflag |= ICANON;
-		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
-	}
-	(void)!write(fd, question, strlen(question));
-	for (;;) {
-		r = read(fd, &c, 1);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r != 1 || c == '\n' || c == '\r')
-			break;
-		if (n < PROMPT_MAX)
-			line[n++] = c;
-	}
-	line[n] = '\0';
-	if (restore) {
-		(void)tcsetattr(fd, TCSAFLUSH, &old);
-		(void)!write(fd, "\n", 1);
-	}
-	close(fd);
-	d = r == 1 && !has_crlfnul(line, n) ? dupstr(line, n) : NULL;
-	wipe(line, sizeof(line));
-	return d;
 }
 
 static const char *
@@ -190,19 +113,19 @@ creds_get(const struct cred_opts *o, const struct proxy *p, size_t i,
 	if (i == 0 && o->user_arg != NULL) {
 		add_where(where, wherelen, "-U");
 		colon = strchr(o->user_arg, ':');
-		user = dupstr(o->user_arg, colon ? (size_t)(colon -
+		user = dup_bytes(o->user_arg, colon ? (size_t)(colon -
 		    o->user_arg) : strlen(o->user_arg));
 		if (colon != NULL)
-			pass = dupstr(colon + 1, strlen(colon + 1));
+			pass = dup_bytes(colon + 1, strlen(colon + 1));
 	} else if (p->user != NULL) {
 		add_where(where, wherelen, "the proxy URL");
-		user = dupstr(p->user, strlen(p->user));
+		user = dup_bytes(p->user, strlen(p->user));
 		if (p->pass != NULL)
-			pass = dupstr(p->pass, strlen(p->pass));
+			pass = dup_bytes(p->pass, strlen(p->pass));
 	} else if (i == 0 && (env = getenv("POSTERN_PROXY_USER")) != NULL &&
 	    *env != '\0') {
 		add_where(where, wherelen, "POSTERN_PROXY_USER");
-		user = dupstr(env, strlen(env));
+		user = dup_bytes(env, strlen(env));
 	} else if (i == 0)
 		add_where(where, wherelen, "-U, the proxy URL, "
 		    "POSTERN_PROXY_USER");
@@ -210,25 +133,25 @@ creds_get(const struct cred_opts *o, const struct proxy *p, size_t i,
 		add_where(where, wherelen, "the proxy URL");
 	if (pass == NULL && i == 0 &&
 	    (env = getenv("POSTERN_PROXY_PASSWORD")) != NULL)
-		pass = dupstr(env, strlen(env));
+		pass = dup_bytes(env, strlen(env));
 	if (user == NULL || pass == NULL)
 		from_netrc(o, p, &user, &pass, where, wherelen);
 	if (user == NULL) {
 		snprintf(q, sizeof(q), "Proxy user for %s: ", p->name);
-		user = creds_prompt(q, 0);
+		user = prompt_tty(q, 0);
 		if (user != NULL && *user == '\0')
-			wipe_str(&user);
+			free_secret(&user);
 	}
 	if (user != NULL && pass == NULL) {
 		snprintf(q, sizeof(q), "Proxy password for %s: ", p->name);
-		pass = creds_prompt(q, 1);
+		pass = prompt_tty(q, 1);
 	}
 	add_where(where, wherelen, "/dev/tty");
 	/* A user without a password is no credential: an empty password
 	 * is sent only when given as such ("-U alice:"). */
 	if (user == NULL || pass == NULL) {
-		wipe_str(&user);
-		wipe_str(&pass);
+		free_secret(&user);
+		free_secret(&pass);
 		return -1;
 	}
 	creds_protect();

@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#include "auth.h"
+#include "cred.h"
 #include "proxyurl.h"
 
 /*
@@ -26,13 +26,6 @@ struct cred_opts {
  */
 int	creds_get(const struct cred_opts *, const struct proxy *, size_t i,
 	    struct cred *out, char *where, size_t wherelen);
-void	cred_wipe(struct cred *);
-
-/*
- * Ask on /dev/tty (never stdin: it is the tunnel), without echo when
- * secret.  NULL when there is no terminal or nothing was typed.
- */
-char	*creds_prompt(const char *question, int secret);
 
 /* No core file and no ptrace by other users while secrets are held. */
 void	creds_protect(void);

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,15 +36,6 @@ http_resp_free(struct http_resp *rp)
 		free(rp->auth[i]);
 	rp->nauth = 0;
 	buf_free(&rp->head);
-}
-
-/* RFC 9110 §5.6.2 tchar. */
-static int
-tchar(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' &&
-	    strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 static int
@@ -120,36 +112,6 @@ bad:
 	rp->length_bad = 1;
 }
 
-/* Does the comma list v hold token tok (case-insensitive)?  *last is set
- * when it is the final element. */
-static int
-list_has(const char *v, size_t len, const char *tok, int *last)
-{
-	size_t i = 0, s, e, tl = strlen(tok);
-	int found = 0;
-
-	while (i < len) {
-		while (i < len && (ows(v[i]) || v[i] == ','))
-			i++;
-		s = i;
-		while (i < len && v[i] != ',' && v[i] != ';')
-			i++;
-		e = i;
-		while (e > s && ows(v[e - 1]))
-			e--;
-		while (i < len && v[i] != ',')
-			i++;
-		if (e == s)
-			continue;
-		found = e - s == tl && strncasecmp_ascii(v + s, tok, tl) == 0;
-		if (found && last == NULL)
-			return 1;
-	}
-	if (last != NULL)
-		*last = found;
-	return found;
-}
-
 static int
 name_is(const char *f, size_t nlen, const char *name)
 {
@@ -184,13 +146,13 @@ finish_field(struct http_resp *rp)
 		parse_length(rp, v, vlen);
 	else if (name_is(f, nlen, "transfer-encoding")) {
 		rp->te = 1;
-		list_has(v, vlen, "chunked", &last);
+		list_has_token(v, vlen, "chunked", &last);
 		rp->chunked = last;
 	} else if (name_is(f, nlen, "connection") ||
 	    name_is(f, nlen, "proxy-connection")) {
-		if (list_has(v, vlen, "close", NULL))
+		if (list_has_token(v, vlen, "close", NULL))
 			rp->conn_close = 1;
-		if (list_has(v, vlen, "keep-alive", NULL))
+		if (list_has_token(v, vlen, "keep-alive", NULL))
 			rp->keep_alive = 1;
 	} else if (name_is(f, nlen, "proxy-authenticate") &&
 	    rp->nauth < HTTP_AUTH_MAX) {
@@ -267,7 +229,7 @@ header_line(struct http_resp *rp, const char *l, size_t len)
 	}
 	if ((rc = finish_field(rp)) != HTTP_MORE)
 		return rc;
-	for (i = 0; i < len && tchar((unsigned char)l[i]); i++)
+	for (i = 0; i < len && is_tchar((unsigned char)l[i]); i++)
 		;
 	/* No white space between the name and the colon (RFC 9112 §5.1). */
 	if (i == 0 || i == len || l[i] != ':')
@@ -414,6 +376,29 @@ chunk_size(struct http_resp *rp, const char *l, size_t len)
 	return HTTP_MORE;
 }
 
+/* The first state of the body, from its framing; -1 if it has none we
+ * can read past. */
+static int
+body_start(struct http_resp *rp)
+{
+	switch (http_framing(rp)) {
+	case HF_NONE:
+		rp->state = S_BODY_DONE;
+		break;
+	case HF_LENGTH:
+		rp->body_left = rp->length;
+		rp->state = S_LENGTH;
+		break;
+	case HF_CHUNKED:
+		rp->state = S_CHUNK_SIZE;
+		break;
+	default:
+		return -1;
+	}
+	rp->linelen = 0;
+	return 0;
+}
+
 enum http_rc
 http_body_feed(struct http_resp *rp, const char *data, size_t len,
     size_t *used)
@@ -422,23 +407,9 @@ http_body_feed(struct http_resp *rp, const char *data, size_t len,
 	size_t pos = 0, take, n;
 	int r;
 
-	if (rp->state == S_DONE) {
-		switch (http_framing(rp)) {
-		case HF_NONE:
-			rp->state = S_BODY_DONE;
-			break;
-		case HF_LENGTH:
-			rp->body_left = rp->length;
-			rp->state = S_LENGTH;
-			break;
-		case HF_CHUNKED:
-			rp->state = S_CHUNK_SIZE;
-			break;
-		default:
-			*used = 0;
-			return HTTP_BAD_CHUNK;
-		}
-		rp->linelen = 0;
+	if (rp->state == S_DONE && body_start(rp) == -1) {
+		*used = 0;
+		return HTTP_BAD_CHUNK;
 	}
 	while (rp->state != S_BODY_DONE) {
 		switch (rp->state) {
@@ -534,7 +505,7 @@ http_header_valid(const char *h)
 {
 	size_t i;
 
-	for (i = 0; h[i] != '\0' && tchar((unsigned char)h[i]); i++)
+	for (i = 0; h[i] != '\0' && is_tchar((unsigned char)h[i]); i++)
 		;
 	if (i == 0 || h[i] != ':')
 		return 0;
@@ -580,4 +551,74 @@ http_connect_request(struct buf *out, const char *authority, const char *ua,
 		rc |= buf_printf(out, "Proxy-Authorization: %s\r\n", authz);
 	rc |= buf_addstr(out, "\r\n");
 	return rc == 0 ? 0 : -1;
+}
+
+/* Fields whose value is a credential (RFC 9110 §11.6.2, §11.7.2). */
+static const char *const credential_fields[] = {
+	"Authorization", "Proxy-Authorization",
+};
+
+/*
+ * Schemes whose name the trace may show: the IANA HTTP Authentication
+ * Scheme registry, and NTLM.  A word that is not one of them may be the
+ * secret itself.
+ */
+static const char *const shown_schemes[] = {
+	"Basic", "Bearer", "Concealed", "Digest", "DPoP", "GNAP", "HOBA",
+	"Mutual", "Negotiate", "NTLM", "OAuth", "PrivateToken", "SCRAM-SHA-1",
+	"SCRAM-SHA-256", "vapid",
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+static int
+in_list(const char *s, size_t len, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (name_is(s, len, list[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The length of the scheme at the start of v when v is exactly a known
+ * scheme, one SP, and credentials that start right there; else 0.  Any
+ * other shape (no scheme, a tab, two spaces) may have the secret where
+ * the scheme would be.
+ */
+static size_t
+shown_scheme(const char *v, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && is_tchar((unsigned char)v[i]); i++)
+		;
+	if (i + 2 > len || v[i] != ' ' || ows(v[i + 1]))
+		return 0;
+	return in_list(v, i, shown_schemes, NELEM(shown_schemes)) ? i : 0;
+}
+
+int
+http_redact_field(const char *line, size_t len, char *out, size_t outlen)
+{
+	const char *colon, *v;
+	size_t nlen, slen;
+	int n;
+
+	if ((colon = memchr(line, ':', len)) == NULL)
+		return 0;
+	nlen = (size_t)(colon - line);
+	if (!in_list(line, nlen, credential_fields, NELEM(credential_fields)))
+		return 0;
+	v = colon + 1;
+	while (v < line + len && ows(*v))
+		v++;
+	slen = shown_scheme(v, (size_t)(line + len - v));
+	n = snprintf(out, outlen, "%.*s: %.*s%s<redacted>", (int)nlen, line,
+	    (int)slen, v, slen > 0 ? " " : "");
+	if (outlen > 0 && (n < 0 || (size_t)n >= outlen))
+		out[0] = '\0';
+	return 1;
 }

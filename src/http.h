@@ -94,6 +94,18 @@ const char	*http_strerror(enum http_rc);
 int		http_header_valid(const char *);
 
 /*
+ * What of a header line may be shown (the trace, a message).  For a
+ * credential field (Authorization, Proxy-Authorization, any case) returns
+ * 1 with out set to "Name: Scheme <redacted>" when the value is exactly a
+ * known scheme (Basic, Digest, NTLM, ...), one SP and the credentials,
+ * and to "Name: <redacted>" for any other value: a token without a
+ * scheme, a tab or two spaces after the scheme, nothing at all.  Returns
+ * 0 for any other line, which may be shown as it is (escaped).
+ */
+int		http_redact_field(const char *line, size_t len, char *out,
+		    size_t outlen);
+
+/*
  * The CONNECT request for authority, with User-Agent ua (NULL: none), the
  * extra headers (which replace a default Host or User-Agent of the same
  * name) and, if authz is not NULL, Proxy-Authorization.  -1 if anything

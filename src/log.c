@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http.h"
 #include "log.h"
 #include "util.h"
 
@@ -59,9 +60,8 @@ log_trace(int level, const char *fmt, ...)
 void
 log_headers(int level, const char *prefix, const char *s, size_t len)
 {
-	static const char authz[] = "proxy-authorization:";
 	char esc[LOG_LINE_MAX];
-	const char *end = s + len, *nl, *v;
+	const char *end = s + len, *nl;
 	size_t l;
 
 	if (log_verbosity < level)
@@ -71,23 +71,10 @@ log_headers(int level, const char *prefix, const char *s, size_t len)
 		l = nl ? (size_t)(nl - s) : (size_t)(end - s);
 		if (l > 0 && s[l - 1] == '\r')
 			l--;
-		if (l >= sizeof(authz) - 1 &&
-		    strncasecmp_ascii(s, authz, sizeof(authz) - 1) == 0) {
-			/* Keep the scheme: it tells what was sent, not what
-			 * the secret is. */
-			v = s + sizeof(authz) - 1;
-			while (v < s + l && *v == ' ')
-				v++;
-			l = (size_t)(v - s);
-			while (l < (size_t)(nl ? nl - s : end - s) &&
-			    s[l] != ' ' && s[l] != '\r')
-				l++;
+		/* One rule, in http.c, says what of a credential is shown. */
+		if (!http_redact_field(s, l, esc, sizeof(esc)))
 			escape_text(esc, sizeof(esc), s, l);
-			fprintf(stderr, "%s%s <redacted>\n", prefix, esc);
-		} else {
-			escape_text(esc, sizeof(esc), s, l);
-			fprintf(stderr, "%s%s\n", prefix, esc);
-		}
+		fprintf(stderr, "%s%s\n", prefix, esc);
 		if (nl == NULL)
 			break;
 		s = nl + 1;

@@ -16,8 +16,8 @@ void	log_trace(int level, const char *, ...)
 
 /*
  * Trace a header block line by line behind a prefix ("> " or "< "), with
- * the value of any Proxy-Authorization field replaced by "<redacted>"
- * after its scheme, and unprintable bytes escaped.
+ * the credentials of any Authorization or Proxy-Authorization field
+ * redacted (http_redact_field) and unprintable bytes escaped.
  */
 void	log_headers(int level, const char *prefix, const char *, size_t);
 

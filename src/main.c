@@ -30,10 +30,9 @@
 #define HEADERS_MAX	64		/* -H options */
 #define TIMEOUT_DEFAULT_MS (30 * 1000)
 #define TIMEOUT_MAX_MS	(24 * 3600 * 1000)
-#define SHOW_MAX	80		/* bytes of a bad argument in a message */
 
 struct config {
-	const char	*proxy_args[HOPS_MAX];
+	char		*proxy_args[HOPS_MAX];	/* in argv: blanked once parsed */
 	size_t		 nproxy_args;
 	struct proxy	 hops[HOPS_MAX];
 	size_t		 nhops;
@@ -48,7 +47,16 @@ struct config {
 	int		 family;
 	unsigned	 auth_allowed;
 	struct cred_opts creds;
+	char		*user_copy;	/* -U, ours: argv's is blanked */
 	struct tls_opts	 tls;
+};
+
+/* Options that only matter together, checked after the last one. */
+struct flags {
+	int	verbose;
+	int	quiet;
+	int	ipv4;
+	int	ipv6;
 };
 
 static const char usage_text[] =
@@ -136,10 +144,31 @@ usage_error(const char *fmt, ...)
 static const char *
 show(const char *s)
 {
-	static char out[SHOW_MAX * 4 + 8];
+	static char out[SHOW_BUF];
 
-	escape_text(out, sizeof(out), s, strlen(s));
-	return out;
+	return show_text(out, sizeof(out), s, strlen(s));
+}
+
+/* A -H value in a message: the credentials of Proxy-Authorization never. */
+static const char *
+show_header(const char *h)
+{
+	static char out[SHOW_BUF];
+
+	if (http_redact_field(h, strlen(h), out, sizeof(out)))
+		return out;
+	return show(h);
+}
+
+/*
+ * Overwrite a secret in argv, which /proc/PID/cmdline shows to every
+ * local user, as curl does; postern works on its own copy.  Until this
+ * runs the secret is visible, hence the manual's advice to use netrc.
+ */
+static void
+blank_arg(char *s, size_t n)
+{
+	memset(s, '*', n);
 }
 
 /*
@@ -205,7 +234,7 @@ parse_target(struct config *c, int argc, char **argv)
 static void
 add_proxy(struct config *c, const char *url, const char *from)
 {
-	char shown[SHOW_MAX * 4 + 8];
+	char shown[SHOW_BUF];
 	struct proxy *p = &c->hops[c->nhops];
 	enum target_rc detail;
 	enum purl_rc rc;
@@ -235,10 +264,13 @@ choose_proxies(struct config *c)
 {
 	const char *url, *var, *np;
 	char from[64];
-	size_t i;
+	size_t i, off, len;
 
-	for (i = 0; i < c->nproxy_args; i++)
+	for (i = 0; i < c->nproxy_args; i++) {
 		add_proxy(c, c->proxy_args[i], "");
+		if (proxyurl_password(c->proxy_args[i], &off, &len))
+			blank_arg(c->proxy_args[i] + off, len);
+	}
 	if (c->nhops > 0)
 		return;
 	url = proxy_from_env(env_get, &var);
@@ -274,131 +306,184 @@ check_fdpass(const struct config *c)
 		    "(use it with ssh's ProxyUseFdpass yes)");
 }
 
+/* -U: checked, copied, and its password blanked in argv. */
 static void
-parse_options(struct config *c, int argc, char **argv)
+set_user(struct config *c, char *arg)
 {
-	int ch, v = 0, q = 0, four = 0, six = 0;
 	const char *p;
+	char *colon;
 
-	c->timeout_ms = TIMEOUT_DEFAULT_MS;
-	c->ua = "postern/" POSTERN_VERSION;
-	c->auth_allowed = AUTH_BUILTIN;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":x:U:H:A:t:N46vqVh", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'x':
-			if (c->nproxy_args == HOPS_MAX)
-				usage_error("too many proxies (at most %d)",
-				    HOPS_MAX);
-			c->proxy_args[c->nproxy_args++] = optarg;
-			break;
-		case 'U':
-			/* Credentials must not split a header or reach a
-			 * terminal raw (RFC 7617 §2: no CTLs). */
-			for (p = optarg; *p != '\0'; p++)
-				if ((unsigned char)*p < 0x20 || *p == 0x7f)
-					usage_error("invalid -U: control "
-					    "character in the user or password");
-			c->creds.user_arg = optarg;
-			creds_protect();
-			break;
-		case OPT_NETRC_FILE:
-			c->creds.netrc_file = optarg;
-			break;
-		case OPT_NO_NETRC:
-			c->creds.no_netrc = 1;
-			break;
-		case OPT_AUTH:
-			if (auth_parse_list(optarg, &c->auth_allowed) == -1)
-				usage_error("invalid --auth \"%s\": use a comma "
-				    "list of basic, digest, ntlm, or any",
-				    show(optarg));
-			if ((c->auth_allowed & AUTH_BUILTIN) == 0)
-				usage_error("--auth \"%s\": no scheme that is "
-				    "built in", show(optarg));
-			break;
-		case OPT_CACERT:
-			c->tls.cafile = optarg;
-			break;
-		case OPT_CAPATH:
-			c->tls.capath = optarg;
-			break;
-		case OPT_CERT:
-			c->tls.cert = optarg;
-			break;
-		case OPT_KEY:
-			c->tls.key = optarg;
-			break;
-		case OPT_INSECURE:
-			c->tls.insecure = 1;
-			break;
-		case 'H':
-			if (c->nheaders == HEADERS_MAX)
-				usage_error("too many -H headers (at most %d)",
-				    HEADERS_MAX);
-			if (!http_header_valid(optarg))
-				usage_error("invalid header \"%s\": use 'Name: "
-				    "value' without CR or LF", show(optarg));
-			c->headers[c->nheaders++] = optarg;
-			break;
-		case 'A':
-			if (has_crlfnul(optarg, strlen(optarg)))
-				usage_error("invalid user agent \"%s\": CR or LF",
-				    show(optarg));
-			c->ua = *optarg ? optarg : NULL;
-			break;
-		case 't':
-			if (parse_seconds(optarg, TIMEOUT_MAX_MS,
-			    &c->timeout_ms) == -1)
-				usage_error("invalid timeout: \"%s\" (seconds, "
-				    "more than 0 and at most 86400)", show(optarg));
-			break;
-		case 'N':
-			c->half_close = 1;
-			break;
-		case OPT_IDLE:
-			if (parse_seconds(optarg, TIMEOUT_MAX_MS, &c->idle_ms) ==
-			    -1)
-				usage_error("invalid idle timeout: \"%s\" "
-				    "(seconds, more than 0 and at most 86400)",
-				    show(optarg));
-			break;
-		case OPT_FDPASS:
-			c->fdpass = 1;
-			break;
-		case '4':
-			four = 1;
-			break;
-		case '6':
-			six = 1;
-			break;
-		case 'v':
-			v++;
-			break;
-		case 'q':
-			q = 1;
-			break;
-		case 'V':
-			version();
-			exit(EXIT_OK);
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(EXIT_OK);
-		case ':':
-			usage_error("option %s needs an argument (see postern "
-			    "--help)", show(argv[optind - 1]));
-		default:
-			if (optopt != 0 && optopt != '?')
-				usage_error("unknown option -%c (see postern "
-				    "--help)", optopt);
-			usage_error("unknown option %s (see postern --help)",
-			    show(argv[optind - 1]));
-		}
+	/* Credentials must not split a header or reach a terminal raw
+	 * (RFC 7617 §2: no CTLs). */
+	for (p = arg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			usage_error("invalid -U: control character in the user "
+			    "or password");
+	creds_protect();
+	free_secret(&c->user_copy);
+	if ((c->user_copy = dup_bytes(arg, strlen(arg))) == NULL)
+		usage_error("out of memory");
+	c->creds.user_arg = c->user_copy;
+	if ((colon = strchr(arg, ':')) != NULL)
+		blank_arg(colon + 1, strlen(colon + 1));
+}
+
+/*
+ * -H: checked and copied; the value of a credential field (a token for
+ * Proxy-Authorization) is blanked in argv as a password is.
+ */
+static void
+add_header(struct config *c, char *arg)
+{
+	char scratch[SHOW_BUF], *h;
+
+	if (c->nheaders == HEADERS_MAX)
+		usage_error("too many -H headers (at most %d)", HEADERS_MAX);
+	if (!http_header_valid(arg))
+		usage_error("invalid header \"%s\": use 'Name: value' without "
+		    "CR or LF", show_header(arg));
+	if ((h = dup_bytes(arg, strlen(arg))) == NULL)
+		usage_error("out of memory");
+	if (http_redact_field(arg, strlen(arg), scratch, sizeof(scratch)))
+		blank_arg(strchr(arg, ':') + 1, strlen(strchr(arg, ':') + 1));
+	c->headers[c->nheaders++] = h;
+}
+
+/* Where the proxies are and who we are to them.  0: not one of these. */
+static int
+proxy_option(struct config *c, int ch, char *arg)
+{
+	switch (ch) {
+	case 'x':
+		if (c->nproxy_args == HOPS_MAX)
+			usage_error("too many proxies (at most %d)", HOPS_MAX);
+		c->proxy_args[c->nproxy_args++] = arg;
+		return 1;
+	case 'U':
+		set_user(c, arg);
+		return 1;
+	case OPT_NETRC_FILE:
+		c->creds.netrc_file = arg;
+		return 1;
+	case OPT_NO_NETRC:
+		c->creds.no_netrc = 1;
+		return 1;
+	case OPT_AUTH:
+		if (auth_parse_list(arg, &c->auth_allowed) == -1)
+			usage_error("invalid --auth \"%s\": use a comma list of "
+			    "basic, digest, ntlm, or any", show(arg));
+		if ((c->auth_allowed & AUTH_BUILTIN) == 0)
+			usage_error("--auth \"%s\": no scheme that is built in",
+			    show(arg));
+		return 1;
 	}
-	if (four && six)
+	return 0;
+}
+
+static int
+tls_option(struct config *c, int ch, char *arg)
+{
+	switch (ch) {
+	case OPT_CACERT:
+		c->tls.cafile = arg;
+		return 1;
+	case OPT_CAPATH:
+		c->tls.capath = arg;
+		return 1;
+	case OPT_CERT:
+		c->tls.cert = arg;
+		return 1;
+	case OPT_KEY:
+		c->tls.key = arg;
+		return 1;
+	case OPT_INSECURE:
+		c->tls.insecure = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The CONNECT request and the tunnel's timing. */
+static int
+request_option(struct config *c, int ch, char *arg)
+{
+	switch (ch) {
+	case 'H':
+		add_header(c, arg);
+		return 1;
+	case 'A':
+		if (has_crlfnul(arg, strlen(arg)))
+			usage_error("invalid user agent \"%s\": CR or LF",
+			    show(arg));
+		c->ua = *arg ? arg : NULL;
+		return 1;
+	case 't':
+		if (parse_seconds(arg, TIMEOUT_MAX_MS, &c->timeout_ms) == -1)
+			usage_error("invalid timeout: \"%s\" (seconds, more "
+			    "than 0 and at most 86400)", show(arg));
+		return 1;
+	case 'N':
+		c->half_close = 1;
+		return 1;
+	case OPT_IDLE:
+		if (parse_seconds(arg, TIMEOUT_MAX_MS, &c->idle_ms) == -1)
+			usage_error("invalid idle timeout: \"%s\" (seconds, "
+			    "more than 0 and at most 86400)", show(arg));
+		return 1;
+	case OPT_FDPASS:
+		c->fdpass = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* How postern talks to the user and reaches the proxy. */
+static int
+mode_option(struct flags *f, int ch)
+{
+	switch (ch) {
+	case '4':
+		f->ipv4 = 1;
+		return 1;
+	case '6':
+		f->ipv6 = 1;
+		return 1;
+	case 'v':
+		f->verbose++;
+		return 1;
+	case 'q':
+		f->quiet = 1;
+		return 1;
+	case 'V':
+		version();
+		exit(EXIT_OK);
+	case 'h':
+		fputs(usage_text, stdout);
+		exit(EXIT_OK);
+	}
+	return 0;
+}
+
+__attribute__((noreturn))
+static void
+bad_option(int ch, char **argv)
+{
+	if (ch == ':')
+		usage_error("option %s needs an argument (see postern --help)",
+		    show(argv[optind - 1]));
+	if (optopt != 0 && optopt != '?')
+		usage_error("unknown option -%c (see postern --help)", optopt);
+	usage_error("unknown option %s (see postern --help)",
+	    show(argv[optind - 1]));
+}
+
+/* One line per conflict, after all options are known. */
+static void
+check_conflicts(const struct config *c, const struct flags *f)
+{
+	if (f->ipv4 && f->ipv6)
 		usage_error("-4 and -6 cannot be used together");
-	if (v && q)
+	if (f->verbose && f->quiet)
 		usage_error("-v and -q cannot be used together");
 	if (c->creds.no_netrc && c->creds.netrc_file != NULL)
 		usage_error("--netrc-file and --no-netrc cannot be used together");
@@ -410,8 +495,26 @@ parse_options(struct config *c, int argc, char **argv)
 	if (c->fdpass && c->idle_ms > 0)
 		usage_error("--fdpass and --idle-timeout cannot be used "
 		    "together: no relay runs after the handover");
-	c->family = four ? AF_INET : six ? AF_INET6 : AF_UNSPEC;
-	log_verbosity = q ? -1 : v;
+}
+
+static void
+parse_options(struct config *c, int argc, char **argv)
+{
+	struct flags f = { 0, 0, 0, 0 };
+	int ch;
+
+	c->timeout_ms = TIMEOUT_DEFAULT_MS;
+	c->ua = "postern/" POSTERN_VERSION;
+	c->auth_allowed = AUTH_BUILTIN;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":x:U:H:A:t:N46vqVh", longopts,
+	    NULL)) != -1)
+		if (!proxy_option(c, ch, optarg) && !tls_option(c, ch, optarg) &&
+		    !request_option(c, ch, optarg) && !mode_option(&f, ch))
+			bad_option(ch, argv);
+	check_conflicts(c, &f);
+	c->family = f.ipv4 ? AF_INET : f.ipv6 ? AF_INET6 : AF_UNSPEC;
+	log_verbosity = f.quiet ? -1 : f.verbose;
 	parse_target(c, argc - optind, argv + optind);
 }
 
@@ -447,6 +550,10 @@ main(int argc, char **argv)
 	/* The handshake is over: credentials from the URLs go now. */
 	for (i = 0; i < c.nhops; i++)
 		proxy_clear(&c.hops[i]);
+	for (i = 0; i < c.nheaders; i++)
+		free_secret(&c.headers[i]);
+	free_secret(&c.user_copy);
+	c.creds.user_arg = NULL;
 	if (rc != EXIT_OK)
 		return rc;
 	if (c.fdpass) {
@@ -466,7 +573,8 @@ main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	relay_stdio_nonblock();
 	atexit(relay_stdio_restore);
-	rc = relay_run(&s, c.half_close, c.idle_ms);
+	rc = relay_run(&s, &(struct relay_cfg){ .in_fd = 0, .out_fd = 1,
+	    .half_close = c.half_close, .idle_ms = c.idle_ms });
 	stream_close(&s);
 	return rc;
 }

@@ -22,6 +22,13 @@ struct entry {
 	char	 pass[NETRC_TOKEN_MAX + 1];
 };
 
+/* The three entries netrc_find() keeps while it reads. */
+struct entries {
+	struct entry	 cur;		/* the one being read */
+	struct entry	 found;		/* the first machine entry that fits */
+	struct entry	 dflt;		/* the first default that fits */
+};
+
 static int
 is_space(char c)
 {
@@ -147,16 +154,16 @@ entry_fits(const struct entry *e, const char *user)
 
 /* Close the entry being read: is it the one we want? */
 static void
-finish(struct entry *cur, struct entry *found, struct entry *dflt,
-    const char *user)
+finish(struct entries *e, const char *user)
 {
-	if (cur->used && entry_fits(cur, user)) {
-		if (cur->is_default && !dflt->used)
-			*dflt = *cur;
-		else if (!cur->is_default && cur->host_match && !found->used)
-			*found = *cur;
+	if (e->cur.used && entry_fits(&e->cur, user)) {
+		if (e->cur.is_default && !e->dflt.used)
+			e->dflt = e->cur;
+		else if (!e->cur.is_default && e->cur.host_match &&
+		    !e->found.used)
+			e->found = e->cur;
 	}
-	wipe(cur, sizeof(*cur));
+	wipe(&e->cur, sizeof(e->cur));
 }
 
 static int
@@ -182,25 +189,77 @@ check_sizes(const char *buf, size_t len)
 	return NETRC_OK;
 }
 
-static char *
-dup_str(const char *s)
+/* login, password or account: the value goes to the entry being read. */
+static int
+entry_value(struct lexer *lx, struct entry *cur)
 {
-	size_t n = strlen(s) + 1;
-	char *p;
+	char *dst = NULL;
+	int *have = NULL, t;
 
-	if ((p = malloc(n)) != NULL)
-		memcpy(p, s, n);
-	return p;
+	if (keyword(lx, "login")) {
+		dst = cur->login;
+		have = &cur->have_login;
+	} else if (keyword(lx, "password")) {
+		dst = cur->pass;
+		have = &cur->have_pass;
+	}
+	if ((t = value_token(lx)) != 1)
+		return t;
+	/* Outside an entry there is nothing to attach to. */
+	if (dst != NULL && cur->used) {
+		memcpy(dst, lx->tok, lx->toklen + 1);
+		*have = 1;
+	}
+	return 1;
 }
 
-static void
-free_secret(char **p)
+/* Read the whole buffer: 0 at its end, or -(enum netrc_rc). */
+static int
+scan(struct lexer *lx, struct entries *e, const char *host, const char *user)
 {
-	if (*p != NULL) {
-		wipe(*p, strlen(*p));
-		free(*p);
-		*p = NULL;
+	int t;
+
+	while ((t = next_token(lx)) == 1) {
+		if (keyword(lx, "machine") || keyword(lx, "default")) {
+			finish(e, user);
+			e->cur.used = 1;
+			if (keyword(lx, "default")) {
+				e->cur.is_default = 1;
+				continue;
+			}
+			if ((t = value_token(lx)) != 1)
+				return t;
+			e->cur.host_match = host_eq(lx->tok, lx->toklen, host);
+		} else if (keyword(lx, "login") || keyword(lx, "password") ||
+		    keyword(lx, "account")) {
+			if ((t = entry_value(lx, &e->cur)) != 1)
+				return t;
+		} else if (keyword(lx, "macdef")) {
+			/* A macro ends the entry before it (ftp(1)). */
+			finish(e, user);
+			skip_macdef(lx);
+		}
+		/* Anything else (port, unknown words) is skipped, as curl does. */
 	}
+	if (t == 0)
+		finish(e, user);
+	return t;
+}
+
+/* The chosen entry's login (else the user asked for) and password. */
+static enum netrc_rc
+copy_out(const struct entry *use, const char *user, struct cred *out)
+{
+	if (use->have_login)
+		out->user = dup_bytes(use->login, strlen(use->login));
+	else if (user != NULL)
+		out->user = dup_bytes(user, strlen(user));
+	if ((use->have_login || user != NULL) && out->user == NULL)
+		return NETRC_NOMEM;
+	if (use->have_pass &&
+	    (out->pass = dup_bytes(use->pass, strlen(use->pass))) == NULL)
+		return NETRC_NOMEM;
+	return NETRC_OK;
 }
 
 enum netrc_rc
@@ -208,7 +267,7 @@ netrc_find(const char *buf, size_t len, const char *host, const char *user,
     struct cred *out)
 {
 	struct lexer *lx = NULL;
-	struct entry *e = NULL, *cur, *found, *dflt, *use;
+	struct entries *e = NULL;
 	enum netrc_rc rc;
 	int t;
 
@@ -218,85 +277,29 @@ netrc_find(const char *buf, size_t len, const char *host, const char *user,
 		return rc;
 	/* Three entries and a token of 4 KiB each: too big for the stack. */
 	lx = calloc(1, sizeof(*lx));
-	e = calloc(3, sizeof(*e));
+	e = calloc(1, sizeof(*e));
 	rc = NETRC_NOMEM;
 	if (lx == NULL || e == NULL)
 		goto out;
-	cur = &e[0];
-	found = &e[1];
-	dflt = &e[2];
 	lx->s = buf;
 	lx->len = len;
-
-	while ((t = next_token(lx)) == 1) {
-		if (keyword(lx, "machine") || keyword(lx, "default")) {
-			finish(cur, found, dflt, user);
-			cur->used = 1;
-			if (keyword(lx, "default")) {
-				cur->is_default = 1;
-				continue;
-			}
-			if ((t = value_token(lx)) != 1)
-				break;
-			cur->host_match = host_eq(lx->tok, lx->toklen, host);
-		} else if (keyword(lx, "login") || keyword(lx, "password") ||
-		    keyword(lx, "account")) {
-			char *dst = NULL;
-			int *have = NULL;
-
-			if (keyword(lx, "login")) {
-				dst = cur->login;
-				have = &cur->have_login;
-			} else if (keyword(lx, "password")) {
-				dst = cur->pass;
-				have = &cur->have_pass;
-			}
-			if ((t = value_token(lx)) != 1)
-				break;
-			/* Outside an entry there is nothing to attach to. */
-			if (dst != NULL && cur->used) {
-				memcpy(dst, lx->tok, lx->toklen + 1);
-				*have = 1;
-			}
-		} else if (keyword(lx, "macdef")) {
-			/* A macro ends the entry before it (ftp(1)). */
-			finish(cur, found, dflt, user);
-			skip_macdef(lx);
-		}
-		/* Anything else (port, unknown words) is skipped, as curl does. */
-	}
-	if (t < 0) {
+	if ((t = scan(lx, e, host, user)) < 0)
 		rc = (enum netrc_rc)-t;
-		goto out;
-	}
-	finish(cur, found, dflt, user);
-
-	use = found->used ? found : dflt->used ? dflt : NULL;
-	if (use == NULL) {
+	else if (e->found.used)
+		rc = copy_out(&e->found, user, out);
+	else if (e->dflt.used)
+		rc = copy_out(&e->dflt, user, out);
+	else
 		rc = NETRC_NOT_FOUND;
-		goto out;
-	}
-	rc = NETRC_NOMEM;
-	if (use->have_login)
-		out->user = dup_str(use->login);
-	else if (user != NULL)
-		out->user = dup_str(user);
-	if ((use->have_login || user != NULL) && out->user == NULL)
-		goto out;
-	if (use->have_pass && (out->pass = dup_str(use->pass)) == NULL)
-		goto out;
-	rc = NETRC_OK;
 out:
-	if (rc != NETRC_OK) {
-		free_secret(&out->user);
-		free_secret(&out->pass);
-	}
+	if (rc != NETRC_OK)
+		cred_wipe(out);
 	if (lx != NULL) {
 		wipe(lx, sizeof(*lx));
 		free(lx);
 	}
 	if (e != NULL) {
-		wipe(e, 3 * sizeof(*e));
+		wipe(e, sizeof(*e));
 		free(e);
 	}
 	return rc;

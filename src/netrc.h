@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#include "auth.h"
+#include "cred.h"
 
 /*
  * netrc lookup, from bytes the caller read (netrcfile.c).  The grammar is

@@ -58,115 +58,156 @@ bad:
 	return PURL_BAD_ESCAPE;
 }
 
-enum purl_rc
-proxyurl_parse(const char *url, struct proxy *p, enum target_rc *detail)
-{
-	const char *s = url, *auth, *end, *at, *colon, *hostend;
-	enum target_rc trc;
-	enum purl_rc rc;
-	unsigned long port;
+/* Where the parts of a proxy URL are, before any decoding. */
+struct url_parts {
+	int		 tls;		/* https:// */
+	const char	*auth;		/* the authority, userinfo included */
+	const char	*end;		/* the end of the authority */
+	const char	*colon;		/* between user and password, or NULL */
+	const char	*at;		/* the end of the userinfo, or NULL */
+	const char	*host;		/* after the userinfo */
+};
 
-	memset(p, 0, sizeof(*p));
-	*detail = TARGET_OK;
+static enum purl_rc
+split_url(const char *url, struct url_parts *u)
+{
+	const char *s = url, *c;
+
+	memset(u, 0, sizeof(*u));
 	if (*s == '\0')
 		return PURL_EMPTY;
 	if (strstr(s, "://") != NULL) {
 		if (strncasecmp_ascii(s, "http://", 7) == 0)
 			s += 7;
 		else if (strncasecmp_ascii(s, "https://", 8) == 0) {
-			p->tls = 1;
+			u->tls = 1;
 			s += 8;
 		} else
 			return PURL_BAD_SCHEME;
 	}
-	auth = s;
-	end = auth + strcspn(auth, "/?#");
+	u->auth = s;
+	u->end = s + strcspn(s, "/?#");
 	/* A lone trailing slash is common in http_proxy values. */
-	if (*end != '\0' && strcmp(end, "/") != 0)
+	if (*u->end != '\0' && strcmp(u->end, "/") != 0)
 		return PURL_HAS_PATH;
 	/*
 	 * Userinfo ends at the last '@', so that a password holding an
 	 * unencoded '@' never becomes part of the host name.
 	 */
-	at = NULL;
-	for (colon = auth; colon < end; colon++)
-		if (*colon == '@')
-			at = colon;
-	if (at != NULL) {
-		colon = memchr(auth, ':', (size_t)(at - auth));
-		rc = pct_decode(auth, (size_t)((colon ? colon : at) - auth),
-		    &p->user);
-		if (rc == PURL_OK && colon != NULL)
-			rc = pct_decode(colon + 1, (size_t)(at - colon - 1),
-			    &p->pass);
-		if (rc != PURL_OK) {
-			proxy_clear(p);
-			return rc;
-		}
-		auth = at + 1;
+	for (c = u->auth; c < u->end; c++)
+		if (*c == '@')
+			u->at = c;
+	if (u->at != NULL)
+		u->colon = memchr(u->auth, ':', (size_t)(u->at - u->auth));
+	u->host = u->at != NULL ? u->at + 1 : u->auth;
+	return PURL_OK;
+}
+
+static enum purl_rc
+decode_userinfo(const struct url_parts *u, struct proxy *p)
+{
+	enum purl_rc rc;
+
+	if (u->at == NULL)
+		return PURL_OK;
+	rc = pct_decode(u->auth, (size_t)((u->colon ? u->colon : u->at) -
+	    u->auth), &p->user);
+	if (rc == PURL_OK && u->colon != NULL)
+		rc = pct_decode(u->colon + 1, (size_t)(u->at - u->colon - 1),
+		    &p->pass);
+	return rc;
+}
+
+/* ":port" from s to end, or nothing: the scheme's port. */
+static enum purl_rc
+parse_port(const char *s, const char *end, int tls, unsigned *port)
+{
+	char portstr[8];
+	unsigned long v;
+	size_t plen;
+
+	if (s == end) {
+		*port = tls ? 443 : 80;
+		return PURL_OK;
 	}
-	if (*auth == '[') {
-		hostend = memchr(auth, ']', (size_t)(end - auth));
+	if (*s != ':')
+		return PURL_BAD_HOST;
+	plen = (size_t)(end - s - 1);
+	if (plen == 0 || plen >= sizeof(portstr))
+		return PURL_BAD_PORT;
+	memcpy(portstr, s + 1, plen);
+	portstr[plen] = '\0';
+	if (parse_uint(portstr, 1, 65535, &v) == -1)
+		return PURL_BAD_PORT;
+	*port = (unsigned)v;
+	return PURL_OK;
+}
+
+static enum purl_rc
+parse_hostport(const struct url_parts *u, struct proxy *p,
+    enum target_rc *detail)
+{
+	const char *hostend;
+	enum purl_rc rc;
+
+	if (*u->host == '[') {
+		hostend = memchr(u->host, ']', (size_t)(u->end - u->host));
 		if (hostend == NULL) {
 			*detail = TARGET_BAD_IPV6;
-			rc = PURL_BAD_HOST;
-			goto fail;
+			return PURL_BAD_HOST;
 		}
 		hostend++;
 	} else
-		hostend = auth + strcspn(auth, ":/?#");
-	if (hostend > end)
-		hostend = end;
-	if ((trc = target_parse_host(auth, (size_t)(hostend - auth),
-	    &p->addr)) != TARGET_OK) {
-		*detail = trc;
-		rc = PURL_BAD_HOST;
-		goto fail;
-	}
-	if (hostend < end) {
-		char portstr[8];
-		size_t plen;
-
-		if (*hostend != ':') {
-			rc = PURL_BAD_HOST;
-			goto fail;
-		}
-		plen = (size_t)(end - hostend - 1);
-		if (plen == 0 || plen >= sizeof(portstr)) {
-			rc = PURL_BAD_PORT;
-			goto fail;
-		}
-		memcpy(portstr, hostend + 1, plen);
-		portstr[plen] = '\0';
-		if (parse_uint(portstr, 1, 65535, &port) == -1) {
-			rc = PURL_BAD_PORT;
-			goto fail;
-		}
-		p->addr.port = (unsigned)port;
-	} else
-		p->addr.port = p->tls ? 443 : 80;
-	if (target_authority(&p->addr, p->name, sizeof(p->name)) == -1) {
-		rc = PURL_BAD_HOST;
-		goto fail;
-	}
+		hostend = u->host + strcspn(u->host, ":/?#");
+	if (hostend > u->end)
+		hostend = u->end;
+	*detail = target_parse_host(u->host, (size_t)(hostend - u->host),
+	    &p->addr);
+	if (*detail != TARGET_OK)
+		return PURL_BAD_HOST;
+	if ((rc = parse_port(hostend, u->end, p->tls, &p->addr.port)) !=
+	    PURL_OK)
+		return rc;
+	if (target_authority(&p->addr, p->name, sizeof(p->name)) == -1)
+		return PURL_BAD_HOST;
 	return PURL_OK;
-fail:
+}
+
+enum purl_rc
+proxyurl_parse(const char *url, struct proxy *p, enum target_rc *detail)
+{
+	struct url_parts u;
+	enum purl_rc rc;
+
+	memset(p, 0, sizeof(*p));
+	*detail = TARGET_OK;
+	if ((rc = split_url(url, &u)) != PURL_OK)
+		return rc;
+	p->tls = u.tls;
+	if ((rc = decode_userinfo(&u, p)) == PURL_OK &&
+	    (rc = parse_hostport(&u, p, detail)) == PURL_OK)
+		return PURL_OK;
 	proxy_clear(p);
 	return rc;
+}
+
+int
+proxyurl_password(const char *url, size_t *off, size_t *len)
+{
+	struct url_parts u;
+
+	if (split_url(url, &u) != PURL_OK || u.colon == NULL)
+		return 0;
+	*off = (size_t)(u.colon + 1 - url);
+	*len = (size_t)(u.at - u.colon - 1);
+	return 1;
 }
 
 void
 proxy_clear(struct proxy *p)
 {
-	if (p->user != NULL) {
-		wipe(p->user, strlen(p->user));
-		free(p->user);
-	}
-	if (p->pass != NULL) {
-		wipe(p->pass, strlen(p->pass));
-		free(p->pass);
-	}
-	p->user = p->pass = NULL;
+	free_secret(&p->user);
+	free_secret(&p->pass);
 }
 
 void

@@ -35,6 +35,12 @@ enum purl_rc {
  */
 enum purl_rc	proxyurl_parse(const char *, struct proxy *, enum target_rc *);
 void		proxy_clear(struct proxy *);	/* wipes the credentials */
+
+/*
+ * Where the password of a URL that proxyurl_parse() takes is, as written
+ * (percent-encoded): 1 with *off and *len set, or 0 when there is none.
+ */
+int		proxyurl_password(const char *, size_t *off, size_t *len);
 const char	*proxyurl_strerror(enum purl_rc);
 
 /*

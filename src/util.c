@@ -1,4 +1,5 @@
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -110,11 +111,45 @@ escape_text(char *dst, size_t dstlen, const void *src, size_t len)
 	dst[o] = '\0';
 }
 
+const char *
+show_text(char *dst, size_t dstlen, const void *src, size_t len)
+{
+	size_t n = len > SHOW_MAX ? SHOW_MAX : len, o;
+
+	escape_text(dst, dstlen, src, n);
+	o = strlen(dst);
+	if (n < len && o + 4 <= dstlen)
+		memcpy(dst + o, "...", 4);
+	return dst;
+}
+
 void
 wipe(void *p, size_t n)
 {
 	/* Unlike memset, never removed as a dead store. */
 	explicit_bzero(p, n);
+}
+
+char *
+dup_bytes(const char *s, size_t n)
+{
+	char *d;
+
+	if ((d = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+void
+free_secret(char **s)
+{
+	if (*s == NULL)
+		return;
+	wipe(*s, strlen(*s));
+	free(*s);
+	*s = NULL;
 }
 
 int
@@ -138,6 +173,48 @@ has_crlfnul(const char *s, size_t len)
 		if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0')
 			return 1;
 	return 0;
+}
+
+int
+is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' &&
+	    strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static int
+ows(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int
+list_has_token(const char *v, size_t len, const char *tok, int *last)
+{
+	size_t i = 0, s, e, tl = strlen(tok);
+	int found = 0;
+
+	while (i < len) {
+		while (i < len && (ows(v[i]) || v[i] == ','))
+			i++;
+		s = i;
+		while (i < len && v[i] != ',' && v[i] != ';')
+			i++;
+		e = i;
+		while (e > s && ows(v[e - 1]))
+			e--;
+		while (i < len && v[i] != ',')
+			i++;
+		if (e == s)
+			continue;
+		found = e - s == tl && strncasecmp_ascii(v + s, tok, tl) == 0;
+		if (found && last == NULL)
+			return 1;
+	}
+	if (last != NULL)
+		*last = found;
+	return found;
 }
 
 static int

@@ -523,3 +523,71 @@ ntlm_starts_over() {
 	assert_connections "$AP_REC" 1 2
 	wait_log "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$AP -"
 }
+
+@test "squid Basic: ^C, SIGTERM, SIGHUP or SIGQUIT at the password prompt: the signal ends postern, echo is back on" {
+	local t=$BATS_TEST_TMPDIR/terminal sig code q="Proxy password for 127.0.0.1:$BASIC_PORT: "
+	for sig in INT:130 TERM:143 HUP:129 QUIT:131; do
+		code=${sig#*:} sig=${sig%:*}
+		at_terminal "$t" --signal "$q=$sig" -- -U alice -x "127.0.0.1:$BASIC_PORT"
+		echo "terminal after SIG$sig: $(cat "$t")"
+		assert_equal "$status" "$code" "status after SIG$sig"
+		assert_equal "$output" "" "stdout after SIG$sig"
+		grep -qx "signalled SIG$sig at $q" "$t"
+		grep -qx "at the end: echo on" "$t"
+	done
+}
+
+@test "squid Basic: ^Z at the password prompt stops postern with echo on; after fg the question comes again and the tunnel works" {
+	local t=$BATS_TEST_TMPDIR/terminal q="Proxy password for 127.0.0.1:$BASIC_PORT: "
+	at_terminal "$t" --signal "$q=TSTP" --answer "$q=$ALICE_PW" \
+	    -- -U alice -x "127.0.0.1:$BASIC_PORT"
+	echo "terminal: $(cat "$t")"
+	assert_equal "$status" 0 status
+	assert_equal "$output" ping stdout
+	assert_equal "$(tr -d '\r' <"$t" | grep -v '^$' | tail -n 5)" "$q
+signalled SIGTSTP at $q
+stopped: echo on
+answered $q: echo off
+at the end: echo on" "the end of the transcript"
+	assert_equal "$(grep -o "$q" "$t" | grep -c .)" 4 \
+	    "the question asked twice (and named twice in the notes)"
+	! grep -qF "$ALICE_PW" "$t"
+}
+
+# cmdline_is PID ARG…: /proc/PID/cmdline holds exactly these arguments.
+cmdline_is() {
+	local pid=$1 want=$BATS_TEST_TMPDIR/cmdline.want
+	shift
+	printf '%s\0' "$@" >"$want"
+	# Through a pipe: cmp takes /proc's size of 0 at its word.
+	cat "/proc/$pid/cmdline" | cmp -s - "$want" && return 0
+	printf 'cmdline of %s:\n' "$pid" >&2
+	od -c "/proc/$pid/cmdline" >&2
+	return 1
+}
+
+@test "squid Basic: -U's password is blanked in /proc/PID/cmdline while the tunnel runs, the user name stays" {
+	start_echo
+	run_held -U "alice:$ALICE_PW" -x "127.0.0.1:$BASIC_PORT"
+	cmdline_is "$HELD_PID" "$POSTERN" -U "alice:*********" -x "127.0.0.1:$BASIC_PORT" \
+	    127.0.0.1 "$ECHO_PORT"
+	stop_held
+}
+
+@test "squid Basic: a proxy URL's password is blanked in /proc/PID/cmdline while the tunnel runs" {
+	start_echo
+	run_held --proxy="http://alice:$ALICE_PW_URL@127.0.0.1:$BASIC_PORT"
+	cmdline_is "$HELD_PID" "$POSTERN" "--proxy=http://alice:*************@127.0.0.1:$BASIC_PORT" \
+	    127.0.0.1 "$ECHO_PORT"
+	stop_held
+}
+
+@test "squid Basic: a -H Proxy-Authorization value is blanked in /proc/PID/cmdline, and still sent" {
+	local h
+	h="Proxy-Authorization: Basic $(b64 "alice:$ALICE_PW")"
+	start_echo
+	run_held -H "$h" -x "127.0.0.1:$BASIC_PORT"
+	cmdline_is "$HELD_PID" "$POSTERN" -H "Proxy-Authorization:$(printf '%*s' $((${#h} - 20)) '' | tr ' ' '*')" \
+	    -x "127.0.0.1:$BASIC_PORT" 127.0.0.1 "$ECHO_PORT"
+	stop_held
+}

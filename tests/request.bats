@@ -83,3 +83,66 @@ setup() {
 	run -0 postern -x "http://localhost:$FP" 127.0.0.1 22 </dev/null
 	assert_equal "$output" "tunnel"
 }
+
+# credential_header HEADER WANT: with -vvv and -H HEADER, the proxy receives
+# HEADER byte for byte, the trace shows it as the one line "> WANT", and the
+# secret (every secret below is spelt s3cr3t) appears nowhere on stderr.
+credential_header() {
+	local h=$1 want=$2
+	rm -f "$FP_REQ"
+	run -0 --separate-stderr postern -vvv -x "127.0.0.1:$FP" -H "$h" 127.0.0.1 22 </dev/null
+	assert_equal "$output" "tunnel" "stdout with -H $h"
+	assert_bytes "$FP_REQ" 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\nUser-Agent: postern/%s\r\n%s\r\n\r\n' \
+	    "$VERSION" "$h"
+	if [[ $stderr == *s3cr3t* ]]; then
+		fail "-H '$h': the secret reached stderr: $stderr"
+	fi
+	assert_equal "$(grep -ci 'authorization' <<<"$stderr")" 1 \
+	    "trace lines naming the field (-H '$h')"
+	assert_equal "$(grep -i 'authorization' <<<"$stderr")" "> $want" \
+	    "trace line of -H '$h'"
+}
+
+@test "-vvv with -H Proxy-Authorization: only a known scheme before one SP is shown" {
+	local n
+	for n in Proxy-Authorization proxy-authorization PROXY-AUTHORIZATION; do
+		credential_header "$n: s3cr3t-token" "$n: <redacted>"
+		credential_header "$n:"$'\t'"s3cr3t-token" "$n: <redacted>"
+		credential_header "$n:s3cr3t-token" "$n: <redacted>"
+		credential_header "$n: Basic czNjcjN0" "$n: Basic <redacted>"
+		credential_header "$n: basic s3cr3t" "$n: basic <redacted>"
+		credential_header "$n:"$'\t'"Basic s3cr3t" "$n: Basic <redacted>"
+		credential_header "$n: Basic  s3cr3t" "$n: <redacted>"
+		credential_header "$n: Basic"$'\t'"s3cr3t" "$n: <redacted>"
+		credential_header "$n: s3cr3t Basic" "$n: <redacted>"
+		credential_header "$n: s3cr3t s3cr3t" "$n: <redacted>"
+		credential_header "$n: Bearer s3cr3t.jwt.sig" "$n: Bearer <redacted>"
+		credential_header "$n: Negotiate s3cr3t==" "$n: Negotiate <redacted>"
+		credential_header "$n: Digest username=\"s3cr3t\", response=\"s3cr3t\"" \
+		    "$n: Digest <redacted>"
+		credential_header "$n: Basic" "$n: <redacted>"
+		credential_header "$n:    " "$n: <redacted>"
+		credential_header "$n:" "$n: <redacted>"
+	done
+}
+
+@test "-vvv with -H Authorization: redacted the same way as Proxy-Authorization" {
+	local n
+	for n in Authorization authorization AUTHORIZATION; do
+		credential_header "$n: s3cr3t-token" "$n: <redacted>"
+		credential_header "$n:"$'\t'"s3cr3t-token" "$n: <redacted>"
+		credential_header "$n: Basic czNjcjN0" "$n: Basic <redacted>"
+		credential_header "$n:"$'\t'"Bearer s3cr3t" "$n: Bearer <redacted>"
+		credential_header "$n: Bearer  s3cr3t" "$n: <redacted>"
+		credential_header "$n: s3cr3t Bearer" "$n: <redacted>"
+		credential_header "$n:    " "$n: <redacted>"
+	done
+}
+
+@test "-vvv: a header whose name only contains Authorization is traced as given" {
+	run -0 --separate-stderr postern -vvv -x "127.0.0.1:$FP" \
+	    -H 'X-Authorization-Hint: visible' 127.0.0.1 22 </dev/null
+	assert_equal "$output" "tunnel"
+	[[ $stderr == *"> X-Authorization-Hint: visible"* ]] ||
+	    fail "the header is not traced as given: $stderr"
+}

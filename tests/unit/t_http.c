@@ -1292,6 +1292,75 @@ test_strerror(void)
 	ok(known && distinct, "http_strerror: a distinct message per error");
 }
 
+/* What of a header line the trace may show (http_redact_field). */
+static void
+test_redact(void)
+{
+	static const struct {
+		const char	*line;
+		const char	*shown;		/* NULL: shown as it is */
+	} t[] = {
+		{ "Proxy-Authorization: Basic czNjcjN0",
+		    "Proxy-Authorization: Basic <redacted>" },
+		{ "proxy-authorization: basic czNjcjN0",
+		    "proxy-authorization: basic <redacted>" },
+		{ "Proxy-Authorization:\tBasic czNjcjN0",
+		    "Proxy-Authorization: Basic <redacted>" },
+		{ "Proxy-Authorization:Digest username=\"a\", response=\"x\"",
+		    "Proxy-Authorization: Digest <redacted>" },
+		{ "Proxy-Authorization: NTLM TlRMTVNTUAAB",
+		    "Proxy-Authorization: NTLM <redacted>" },
+		{ "Authorization: Bearer s3cr3t", "Authorization: Bearer <redacted>" },
+		{ "AUTHORIZATION: SCRAM-SHA-256 s3cr3t",
+		    "AUTHORIZATION: SCRAM-SHA-256 <redacted>" },
+		/* Not "known scheme SP credentials": nothing of the value. */
+		{ "Proxy-Authorization: s3cr3t-token", "Proxy-Authorization: <redacted>" },
+		{ "Proxy-Authorization:\ts3cr3t-token",
+		    "Proxy-Authorization: <redacted>" },
+		{ "Proxy-Authorization: s3cr3t Basic", "Proxy-Authorization: <redacted>" },
+		{ "Proxy-Authorization: s3cr3t s3cr3t", "Proxy-Authorization: <redacted>" },
+		{ "Proxy-Authorization: Basic  s3cr3t", "Proxy-Authorization: <redacted>" },
+		{ "Proxy-Authorization: Basic\ts3cr3t", "Proxy-Authorization: <redacted>" },
+		{ "Proxy-Authorization: Basic \ts3cr3t", "Proxy-Authorization: <redacted>" },
+		{ "Proxy-Authorization: Basic", "Proxy-Authorization: <redacted>" },
+		{ "Proxy-Authorization: Basic ", "Proxy-Authorization: <redacted>" },
+		{ "Proxy-Authorization: Basics s3cr3t", "Proxy-Authorization: <redacted>" },
+		{ "Proxy-Authorization:    ", "Proxy-Authorization: <redacted>" },
+		{ "Proxy-Authorization:", "Proxy-Authorization: <redacted>" },
+		{ "Authorization: s3cr3t", "Authorization: <redacted>" },
+		/* Other fields, and names that only contain the word. */
+		{ "X-Authorization: s3cr3t", NULL },
+		{ "Proxy-Authorization-Hint: s3cr3t", NULL },
+		{ "Proxy-Authenticate: Basic realm=\"x\"", NULL },
+		{ "Host: example.org:22", NULL },
+		{ "no colon at all", NULL },
+	};
+	char out[256];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = http_redact_field(t[i].line, strlen(t[i].line), out,
+		    sizeof(out));
+		if (t[i].shown == NULL)
+			is_int(r, 0, "http_redact_field: \"%s\" is shown as it is",
+			    esc(t[i].line));
+		else if (ok(r == 1, "http_redact_field: \"%s\" is redacted",
+		    esc(t[i].line)))
+			is_str(out, t[i].shown, "http_redact_field: \"%s\" shows "
+			    "as \"%s\"", esc(t[i].line), t[i].shown);
+	}
+	/* Only len bytes count: a credential cut short is still one. */
+	r = http_redact_field("Proxy-Authorization: Basic abc", 26, out,
+	    sizeof(out));
+	ok(r == 1 && strcmp(out, "Proxy-Authorization: <redacted>") == 0,
+	    "http_redact_field: looks at len bytes only");
+	r = http_redact_field("Proxy-Authorization: Basic abc", 30, out, 10);
+	ok(r == 1 && strstr("Proxy-Authorization: Basic <redacted>", out) != NULL &&
+	    strstr(out, "abc") == NULL,
+	    "http_redact_field: a short buffer holds a prefix, never the secret");
+}
+
 int
 main(void)
 {
@@ -1307,6 +1376,7 @@ main(void)
 	test_body_unframed();
 	test_header_valid();
 	test_request();
+	test_redact();
 	test_strerror();
 	return done_testing();
 }

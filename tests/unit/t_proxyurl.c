@@ -617,9 +617,43 @@ test_strerror(void)
 	ok(good, "proxyurl_strerror: a distinct message per error");
 }
 
+/* Where main() blanks the password in argv. */
+static void
+test_password_span(void)
+{
+	static const struct {
+		const char	*url;
+		const char	*pass;		/* NULL: none */
+	} t[] = {
+		{ "http://alice:pw@proxy:3128", "pw" },
+		{ "https://alice:p%40ss%3Aw0rd@proxy", "p%40ss%3Aw0rd" },
+		{ "alice:p@ss@proxy:3128/", "p@ss" },
+		{ "http://alice:a:b@[2001:db8::1]:3128", "a:b" },
+		{ "http://alice:@proxy:3128", "" },
+		{ "http://alice@proxy:3128", NULL },
+		{ "http://proxy:3128", NULL },
+		{ "proxy:3128", NULL },
+		{ "ftp://alice:pw@proxy", NULL },
+		{ "http://proxy:3128/path?a:b@c", NULL },
+	};
+	char got[64];
+	size_t i, off, len;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!proxyurl_password(t[i].url, &off, &len)) {
+			ok(t[i].pass == NULL, "proxyurl_password(%s): none",
+			    t[i].url);
+			continue;
+		}
+		snprintf(got, sizeof(got), "%.*s", (int)len, t[i].url + off);
+		is_str(got, t[i].pass, "proxyurl_password(%s)", t[i].url);
+	}
+}
+
 int
 main(void)
 {
+	test_password_span();
 	test_urls();
 	test_detail();
 	test_userinfo_limits();

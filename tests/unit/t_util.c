@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
@@ -299,6 +300,74 @@ test_bytes(void)
 }
 
 static void
+test_tokens(void)
+{
+	int last;
+
+	ok(is_tchar('a') && is_tchar('Z') && is_tchar('7') && is_tchar('!') &&
+	    is_tchar('~') && is_tchar('-'), "is_tchar: letters, digits, "
+	    "RFC 9110 punctuation");
+	ok(!is_tchar(' ') && !is_tchar('\t') && !is_tchar(':') &&
+	    !is_tchar('"') && !is_tchar(',') && !is_tchar('\0') &&
+	    !is_tchar(0x80), "is_tchar: no space, separator, NUL or 8-bit");
+
+	ok(list_has_token("close", 5, "close", NULL), "list_has_token: alone");
+	ok(list_has_token(" Keep-Alive , close", 19, "close", NULL) &&
+	    list_has_token(" Keep-Alive , close", 19, "keep-alive", NULL),
+	    "list_has_token: OWS and case ignored");
+	ok(!list_has_token("closed, xclose", 14, "close", NULL),
+	    "list_has_token: whole elements only");
+	ok(list_has_token("auth-int,auth", 13, "auth", NULL) &&
+	    !list_has_token("auth-int", 8, "auth", NULL),
+	    "list_has_token: auth and auth-int are two tokens");
+	ok(list_has_token("gzip;q=1, chunked ;x", 20, "chunked", NULL),
+	    "list_has_token: parameters after ';' are cut off");
+	ok(!list_has_token("chunked", 6, "chunked", NULL),
+	    "list_has_token: looks at len bytes only");
+	ok(!list_has_token("", 0, "close", NULL) &&
+	    !list_has_token(",,, ,", 5, "close", NULL),
+	    "list_has_token: empty lists and elements");
+	list_has_token("chunked, gzip", 13, "chunked", &last);
+	is_int(last, 0, "list_has_token: chunked not last");
+	list_has_token("gzip, chunked, ", 15, "chunked", &last);
+	is_int(last, 1, "list_has_token: chunked last, an empty element after");
+}
+
+static void
+test_show(void)
+{
+	char big[SHOW_MAX * 2], out[SHOW_BUF], want[SHOW_BUF];
+
+	is_str(show_text(out, sizeof(out), "a\r\nb", 4), "a\\r\\nb",
+	    "show_text: escaped");
+	memset(big, 'x', sizeof(big));
+	memset(want, 'x', SHOW_MAX);
+	memcpy(want + SHOW_MAX, "...", 4);
+	is_str(show_text(out, sizeof(out), big, sizeof(big)), want,
+	    "show_text: SHOW_MAX bytes and \"...\"");
+	want[SHOW_MAX] = '\0';
+	is_str(show_text(out, sizeof(out), big, SHOW_MAX), want,
+	    "show_text: exactly SHOW_MAX bytes, no \"...\"");
+	memset(big, 0x1b, sizeof(big));
+	show_text(out, sizeof(out), big, sizeof(big));
+	is_int(strlen(out), SHOW_MAX * 4 + 3,
+	    "show_text: SHOW_BUF holds SHOW_MAX escaped bytes and \"...\"");
+}
+
+static void
+test_secrets(void)
+{
+	char *s = dup_bytes("pass\0word", 9), *n = NULL;
+
+	ok(s != NULL && memcmp(s, "pass\0word", 10) == 0,
+	    "dup_bytes: n bytes and a NUL");
+	free_secret(&s);
+	ok(s == NULL, "free_secret: the pointer is cleared");
+	free_secret(&n);
+	ok(n == NULL, "free_secret: NULL is no string");
+}
+
+static void
 test_now(void)
 {
 	int64_t a = now_ms(), b = now_ms();
@@ -313,6 +382,9 @@ main(void)
 	test_parse_seconds();
 	test_escape();
 	test_bytes();
+	test_tokens();
+	test_show();
+	test_secrets();
 	test_now();
 	return done_testing();
 }
