@@ -165,6 +165,20 @@ first_line_starts() {
 	usage_error -x "127.0.0.1:$FP" -H $'X-A: 1\r' 127.0.0.1 22
 }
 
+@test "a bad -H credential header: the message shows the scheme at most, never the secret" {
+	usage_error -x "127.0.0.1:$FP" -H $'Proxy-Authorization: Basic s3cr3t\r\nX-B: 2' 127.0.0.1 22
+	assert_stderr "postern: invalid header \"Proxy-Authorization: Basic <redacted>\": use 'Name: value' without CR or LF"
+	usage_error -x "127.0.0.1:$FP" -H $'authorization: s3cr3t\n' 127.0.0.1 22
+	assert_stderr "postern: invalid header \"authorization: <redacted>\": use 'Name: value' without CR or LF"
+}
+
+@test "a quoted bad argument is cut after 100 bytes, with \"...\"" {
+	local long
+	long=$(printf 'x%.0s' {1..150})
+	usage_error -x "127.0.0.1:$FP" -A $'\n'"$long" 127.0.0.1 22
+	assert_stderr "postern: invalid user agent \"\\n${long:0:99}...\": CR or LF"
+}
+
 @test "a -H without a colon or with an empty name: exit 2" {
 	usage_error -x "127.0.0.1:$FP" -H 'NoColon' 127.0.0.1 22
 	usage_error -x "127.0.0.1:$FP" -H ': value' 127.0.0.1 22
