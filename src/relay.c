@@ -265,8 +265,8 @@ do_splice(int in, int out, size_t n)
 	return r;
 }
 
-/* The input end: EOF, or a read error kept until the bytes before it are
- * out.  Returns the result of the read for the caller's accounting. */
+/* The input ended: EOF, or a read error kept until the bytes before it
+ * are out. */
 static void
 input_ended(struct dir *d, int err)
 {
@@ -302,12 +302,15 @@ pull_copy(struct dir *d, struct stream *net)
 			break;
 	}
 	d->took_all = d->off + d->queued == d->cap;
-	if (r == -1 && got > 0 && errno != EAGAIN && errno != EINTR) {
-		/* The bytes before the error go out first. */
+	if (got == 0)
+		return r;
+	/* An end or an error after some bytes: they go out first.  A TLS
+	 * stream gives data and close_notify in one pull. */
+	if (r == 0)
+		input_ended(d, 0);
+	else if (r == -1 && errno != EAGAIN && errno != EINTR)
 		input_ended(d, errno);
-		return (ssize_t)got;
-	}
-	return got > 0 ? (ssize_t)got : r;
+	return (ssize_t)got;
 }
 
 /* The input side of d is ready: take what it has.  -1 on an error to

@@ -6,6 +6,7 @@
 
 load helpers
 load lib/tls
+load lib/stall
 
 setup_file() {
 	require_postern
@@ -33,6 +34,9 @@ setup_file() {
 	head -c $((64 << 20)) /dev/urandom >"$d/64m"
 	export RANDOM64=$d/64m RANDOM64_SHA=$(sha "$d/64m")
 	start_target ECHO64 echo --close-after $((64 << 20))
+	head -c $((16 << 20)) /dev/urandom >"$d/16m"
+	export RANDOM16=$d/16m
+	start_target SOURCE16 source --file "$d/16m"
 }
 
 # tunnel_in LOG HOST:PORT: that squid's access log shows a tunnel to it.
@@ -238,3 +242,12 @@ no_connect_in() {
 	[ ! -s "$err" ]
 	assert_equal "${output%% *}" "$RANDOM64_SHA" sha256
 }
+
+@test "a stalled reader costs a chain of TLS hops no CPU: the relay sleeps while stdout is full" {
+	local cpu=$BATS_TEST_TMPDIR/cpu
+	run -0 stalled_download "$cpu" 3 -x "https://localhost:$SA" \
+	    -x "https://localhost:$S" --proxy-cacert "$PKI/ca.pem" 127.0.0.1 "$SOURCE16"
+	assert_equal "$output" "$(sha "$RANDOM16")" sha256
+	assert_cpu_below "$cpu" 0.6
+}
+

@@ -4,6 +4,7 @@
 # checksum.
 
 load helpers
+load lib/stall
 
 setup_file() {
 	require_postern
@@ -22,6 +23,10 @@ setup_file() {
 	start_target PING echo --close-after 5
 	start_target EOFREPLY eofreply
 	start_target BANNER echo --banner 'SSH-2.0-postern_test\r\n' --close-after 5
+	# Says hello, shuts down its sending side, and reads on to the end.
+	start_target SINK sink --banner 'hello\n'
+	head -c 20000000 /dev/urandom >"$d/20m"
+	export SINK_IN=$d/20m SINK_SHA=$(sha "$d/20m")
 }
 
 get_request() {
@@ -201,3 +206,35 @@ expected_reply() {
 	EOF
 	assert_equal "$output" "b'ping\\n' 0"
 }
+
+@test "a stalled reader costs a plain tunnel no CPU: the relay sleeps while stdout is full" {
+	local cpu=$BATS_TEST_TMPDIR/cpu
+	run -0 stalled_download "$cpu" 3 -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$BIG"
+	assert_equal "$output" "$BIG_SHA" sha256
+	assert_cpu_below "$cpu" 0.6
+}
+
+@test "-N: a target that closes its side first still gets all of stdin, and the end of it" {
+	start_fakeproxy FP --mode relay
+	run -0 --separate-stderr postern -N -x "127.0.0.1:$FP" 127.0.0.1 "$SINK" <"$SINK_IN"
+	assert_equal "$output" "hello" stdout
+	assert_stderr ""
+	wait_grep "$SINK_LOG" "^eof after " 30
+	grep -qx "eof after 20000000 sha256 $SINK_SHA" "$SINK_LOG"
+}
+
+@test "without -N, a target that closes its side first gets every byte postern read" {
+	start_fakeproxy FP --mode relay
+	local fd pos
+	# postern shares the file's offset with this shell: where it stopped
+	# is what it read.
+	exec {fd}<"$SINK_IN"
+	run -0 --separate-stderr postern -x "127.0.0.1:$FP" 127.0.0.1 "$SINK" <&$fd
+	pos=$(awk '$1 == "pos:" { print $2 }' "/proc/$BASHPID/fdinfo/$fd")
+	exec {fd}<&-
+	assert_equal "$output" "hello" stdout
+	assert_stderr ""
+	wait_grep "$SINK_LOG" "^eof after " 30
+	grep -q "^eof after $pos " "$SINK_LOG"
+}
+

@@ -7,6 +7,7 @@
 
 load helpers
 load lib/tls
+load lib/stall
 
 setup_file() {
 	require_postern
@@ -450,3 +451,14 @@ ssh_cmd() {
 	assert_equal "$output" "close_notify after 6 bytes" stdout
 	assert_stderr ""
 }
+
+@test "a stalled reader costs a TLS tunnel no CPU: the relay sleeps while stdout is full" {
+	local cpu=$BATS_TEST_TMPDIR/cpu
+	# 3 s with stdout full: a relay that polls with a zero timeout because
+	# OpenSSL holds records burns them all.
+	run -0 stalled_download "$cpu" 3 -x "https://localhost:$TLS" \
+	    --proxy-cacert "$PKI/ca.pem" 127.0.0.1 "$SOURCE16"
+	assert_equal "$output" "$(sha "$RANDOM16")" sha256
+	assert_cpu_below "$cpu" 0.6
+}
+

@@ -7,12 +7,17 @@
     tcpserve.py source   (--file F | --size N) send the bytes, then close
     tcpserve.py eofreply                      read until EOF, then answer
                                               "EOF after N bytes: <data>" and close
+    tcpserve.py sink                          (after the banner) shut down its
+                                              sending side, read until EOF and log
+                                              "eof after N sha256 HEX"
     any mode:            [--banner TEXT]      sent first, as soon as a client connects
                          [--log FILE]         one line per event, for assertions
 
 TEXT arguments take backslash escapes (\\r, \\n, \\x00).
 """
 
+import hashlib
+import socket
 import sys
 import time
 
@@ -21,7 +26,7 @@ import serverlib as sl
 
 def main():
     p = sl.parser(__doc__)
-    p.add_argument("mode", choices=("echo", "http", "source", "eofreply"))
+    p.add_argument("mode", choices=("echo", "http", "source", "eofreply", "sink"))
     p.add_argument("--banner", default="", help="sent on connect (escapes)")
     p.add_argument("--log", help="append one line per event here")
     p.add_argument("--close-after", type=int, default=-1,
@@ -113,6 +118,20 @@ def mode_eofreply(conn, args):
     sl.append_line(args.log, "eof after %d" % len(data))
     sl.send_all(conn, b"EOF after %d bytes: " % len(data) + data)
     sl.graceful_close(conn)
+
+
+def mode_sink(conn, args):
+    digest = hashlib.sha256()
+    got = 0
+    conn.shutdown(socket.SHUT_WR)
+    while True:
+        chunk = sl.recv_some(conn)
+        if not chunk:
+            break
+        got += len(chunk)
+        digest.update(chunk)
+    sl.append_line(args.log, "eof after %d sha256 %s" % (got, digest.hexdigest()))
+    conn.close()
 
 
 if __name__ == "__main__":
