@@ -34,6 +34,12 @@ log_error(const char *fmt, ...)
 }
 
 void
+log_verror(const char *fmt, va_list ap)
+{
+	vlog(fmt, ap);
+}
+
+void
 log_warn(const char *fmt, ...)
 {
 	va_list ap;

@@ -1,6 +1,7 @@
 #ifndef POSTERN_LOG_H
 #define POSTERN_LOG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /*
@@ -10,6 +11,9 @@
 extern int log_verbosity;
 
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* log_error for a caller that adds to the message (usage, tunnel). */
+void	log_verror(const char *, va_list)
+	    __attribute__((format(printf, 1, 0)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_trace(int level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

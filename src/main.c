@@ -130,14 +130,12 @@ __attribute__((noreturn, format(printf, 1, 2)))
 static void
 usage_error(const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	/* One line, as every error: the help is a flag away. */
-	log_error("%s", msg);
+	va_start(ap, fmt);
+	log_verror(fmt, ap);
+	va_end(ap);
 	exit(EXIT_USAGE);
 }
 

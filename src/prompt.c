@@ -50,8 +50,11 @@ any_caught(void)
 
 /*
  * Catch the signals, and keep them blocked except inside pselect(): a
- * signal then always ends the wait, however late it comes.  A signal the
- * user ignores (nohup) stays ignored.
+ * signal then always ends the wait, however late it comes.  SIGTTIN and
+ * SIGTTOU are the exception: the terminal sends them in answer to our own
+ * read() or tcsetattr() from the background, which must then fail with
+ * EINTR (and stop us, below) rather than with EIO or not at all.  A
+ * signal the user ignores (nohup) stays ignored.
  */
 static void
 catch_signals(struct catcher *k)
@@ -70,7 +73,8 @@ catch_signals(struct catcher *k)
 		if (sigaction(prompt_signals[i], NULL, &k->old[i]) == -1 ||
 		    k->old[i].sa_handler == SIG_IGN)
 			continue;
-		sigaddset(&block, prompt_signals[i]);
+		if (prompt_signals[i] != SIGTTIN && prompt_signals[i] != SIGTTOU)
+			sigaddset(&block, prompt_signals[i]);
 		k->installed[i] = sigaction(prompt_signals[i], &sa, NULL) == 0;
 	}
 	sigprocmask(SIG_BLOCK, &block, &k->oldmask);
@@ -146,7 +150,9 @@ ask(int fd, const char *question, int secret, const sigset_t *allowed,
 		quiet.c_lflag |= ICANON;
 		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
 	}
-	(void)!write(fd, question, strlen(question));
+	/* Not from the background: SIGTTOU has stopped us first. */
+	if (!any_caught())
+		(void)!write(fd, question, strlen(question));
 	*n = 0;
 	while ((r = read_byte(fd, allowed, &c)) == 1 && c != '\n' && c != '\r')
 		if (*n < PROMPT_MAX)
