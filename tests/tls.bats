@@ -462,3 +462,15 @@ ssh_cmd() {
 	assert_cpu_below "$cpu" 0.6
 }
 
+@test "an https proxy named with its trailing dot (localhost.): checked as localhost, SNI without the dot" {
+	can_override_hosts || skip "needs root and mount namespaces (with_hosts)"
+	start_tlsproxy TP
+	printf '127.0.0.1 localhost localhost.\n' >"$BATS_TEST_TMPDIR/hosts"
+	run -0 --separate-stderr with_hosts "$BATS_TEST_TMPDIR/hosts" timeout 20 \
+	    "$POSTERN" -N -x "https://localhost.:$TP" --proxy-cacert "$PKI/ca.pem" \
+	    127.0.0.1 22 <<<"hello"
+	assert_equal "$output" "close_notify after 6 bytes" stdout
+	assert_stderr ""
+	grep -qx "sni localhost" "$TP_LOG"
+}
+

@@ -177,7 +177,8 @@ wait_for_line() {
 # with close_notify (--end notify, the default) or with a bare TCP close
 # (--end tcp), or with close_notify in the same TCP segment as the line and
 # the connection held open until the client closes it (--end notify-hold).
-# VAR_LOG gets the same line, and "request CONNECT …" before it.
+# VAR_LOG gets the same line, and "sni NAME" and "request CONNECT …" before
+# it.
 start_tlsproxy() {
 	local var=$1 script dir
 	shift
@@ -203,6 +204,9 @@ start_tlsproxy() {
 		# Python sets it by default; without it, a TCP close with no
 		# close_notify is an error, not an empty read.
 		ctx.options &= ~getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", 0)
+		# The name the client asked for, as it came (SNI).
+		ctx.sni_callback = lambda sock, name, c: sl.append_line(
+		    args.log, "sni %s" % name)
 
 		def handle(raw, peer):
 		    try:
