@@ -474,3 +474,18 @@ ssh_cmd() {
 	grep -qx "sni localhost" "$TP_LOG"
 }
 
+@test "the pass phrase of --proxy-key is asked before -t starts: a slow answer does not time out" {
+	local key=$BATS_TEST_TMPDIR/enc.key t=$BATS_TEST_TMPDIR/terminal
+	openssl pkey -in "$PKI/client.key" -aes256 -passout pass:s3cret -out "$key"
+	# Answered after 2 s, with -t 1: the time at the prompt is the user's.
+	run --separate-stderr timeout -k 5 60 "$PY" "$LIB/ttyprompt.py" --delay 2 \
+	    --transcript "$t" --answer "Pass phrase for $key: =s3cret" -- \
+	    "$POSTERN" -t 1 -x "https://localhost:$CLIENTAUTH" --proxy-cacert "$PKI/ca.pem" \
+	    --proxy-cert "$PKI/client.pem" --proxy-key "$key" 127.0.0.1 "$PING" \
+	    < <(printf 'ping\n')
+	echo "terminal: $(cat "$t")"
+	assert_equal "$status" 0 status
+	assert_equal "$output" "ping" stdout
+	grep -qx "answered Pass phrase for $key: : echo off" "$t"
+}
+

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ttyprompt.py [--answer TEXT=REPLY | --signal TEXT=SIG]... --transcript FILE -- COMMAND [ARG...]
+"""ttyprompt.py [--delay S] [--answer TEXT=REPLY | --signal TEXT=SIG]... --transcript FILE -- COMMAND [ARG...]
 
 Run COMMAND as ssh runs a ProxyCommand from a terminal: standard input
 and output stay ours (pipes), and a pseudo-terminal of its own is its
@@ -7,7 +7,8 @@ controlling terminal, so /dev/tty reaches this script.  The steps run in
 the order given, each when the terminal shows its TEXT after what the
 step before it saw:
 
-  --answer TEXT=REPLY   type REPLY and a newline
+  --answer TEXT=REPLY   type REPLY and a newline (--delay S: after S
+                        seconds, as a slow typist would)
   --signal TEXT=SIG     send SIG (INT, TERM, TSTP, ...) to COMMAND; after
                         a stop signal, wait until COMMAND is stopped, note
                         the terminal's echo, and send SIGCONT
@@ -81,6 +82,7 @@ def main():
     p.add_argument("--answer", action="append", dest="steps", default=[],
                    type=step("answer"))
     p.add_argument("--signal", action="append", dest="steps", type=step("signal"))
+    p.add_argument("--delay", type=float, default=0.0)
     p.add_argument("--transcript", required=True)
     p.add_argument("--timeout", type=float, default=20.0)
     p.add_argument("command", nargs="+")
@@ -132,6 +134,7 @@ def main():
             pos = at + len(text.encode())
             if kind == "answer":
                 # postern sets the modes before it writes the question.
+                time.sleep(a.delay)
                 notes.append("answered %s: echo %s" % (text, echo_of(master)))
                 os.write(master, value.encode() + b"\n")
             else:
