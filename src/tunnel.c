@@ -17,7 +17,6 @@
 #include "util.h"
 
 #define READ_CHUNK	(16 * 1024)	/* one read of the reply */
-#define SHOW_MAX	100		/* bytes of a bad line in a message */
 #define ROUNDS_MAX	8		/* 407s in one handshake, all hops */
 #define AUTHZ_MAX	(32 * 1024)	/* a Proxy-Authorization value */
 
@@ -181,10 +180,10 @@ io_fail(struct tunnel *t, const char *doing, ssize_t n)
 {
 	const char *e;
 
-	if (n == -1 && t->s->tls_failed) {
+	if (n == -1 && t->s->failed) {
 		/* TLS 1.3 refuses a missing client certificate only after
 		 * the handshake, so it surfaces here. */
-		e = stream_tls_error(t->s);
+		e = stream_error(t->s);
 		tunnel_fail(t, EXIT_TLS, "TLS with %s failed %s: %s%s", t->name,
 		    doing, e, strstr(e, "certificate required") != NULL ?
 		    "; the proxy requires a client certificate (--proxy-cert)" :
@@ -246,12 +245,12 @@ do_send(struct tunnel *t)
 		/* A TLS proxy that refuses our certificate after the
 		 * handshake sends an alert and resets: the alert says why,
 		 * so read it before reporting the reset. */
-		if (n == -1 && t->s->ssl != NULL && !t->s->tls_failed) {
+		if (n == -1 && stream_is_layered(t->s) && !t->s->failed) {
 			char junk[64];
 			int save = errno;
 
 			if (stream_read(t->s, junk, sizeof(junk)) != -1 ||
-			    !t->s->tls_failed)
+			    !t->s->failed)
 				errno = save;
 			else {
 				io_fail(t, "reading the reply to CONNECT", -1);
@@ -272,24 +271,20 @@ out:
 static void
 bad_reply(struct tunnel *t, enum http_rc rc)
 {
-	char show[SHOW_MAX * 4 + 8];
-	size_t n = t->rp.linelen, full;
+	char show[SHOW_BUF];
+	size_t n = t->rp.linelen;
 
 	/* The line's own CR is its terminator, not part of what we show. */
 	if (n > 0 && t->rp.line[n - 1] == '\r')
 		n--;
-	full = n;
-	if (n > SHOW_MAX)
-		n = SHOW_MAX;
-	if (full == 0) {
+	if (n == 0) {
 		tunnel_fail(t, EXIT_PROTOCOL, "%s: invalid reply to CONNECT: %s",
 		    t->name, http_strerror(rc));
 		return;
 	}
-	escape_text(show, sizeof(show), t->rp.line, n);
 	tunnel_fail(t, EXIT_PROTOCOL, "%s: invalid reply to CONNECT: %s: "
-	    "\"%s%s\"", t->name, http_strerror(rc), show,
-	    n < full ? "..." : "");
+	    "\"%s\"", t->name, http_strerror(rc),
+	    show_text(show, sizeof(show), t->rp.line, n));
 }
 
 static void
@@ -575,6 +570,28 @@ do_auth(struct tunnel *t)
 	tunnel_enter(t, t->reconnect ? T_CONNECT : T_SEND);
 }
 
+/*
+ * TLS is set up, and a client key's pass phrase asked, before the clock
+ * of -t starts: the time at a prompt is the user's, and a wrong file is
+ * reported before anything is sent.
+ */
+static int
+prepare_tls(const struct tunnel_cfg *c)
+{
+	char msg[512];
+	size_t i;
+
+	for (i = 0; i < c->nhops; i++) {
+		if (!c->hops[i].tls)
+			continue;
+		if (tls_prepare(c->tls, msg, sizeof(msg)) == 0)
+			return 0;
+		log_error("TLS with %s failed: %s", c->hops[i].name, msg);
+		return EXIT_TLS;
+	}
+	return 0;
+}
+
 int
 tunnel_open(const struct tunnel_cfg *c, struct stream *s)
 {
@@ -582,6 +599,9 @@ tunnel_open(const struct tunnel_cfg *c, struct stream *s)
 	size_t i;
 	int rc;
 
+	stream_init(s, -1);
+	if ((rc = prepare_tls(c)) != 0)
+		return rc;
 	/* Heap: the reply parser holds a few line buffers. */
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		log_error("out of memory");
