@@ -614,7 +614,6 @@ tunnel_open(const struct tunnel_cfg *c, struct stream *s)
 	buf_init(&t->req, HTTP_REQUEST_MAX);
 	for (i = 0; i < HOPS_MAX; i++)
 		buf_init(&t->hs[i].authz, AUTHZ_MAX);
-	stream_init(s, -1);
 	if (target_authority(&c->target, t->target, sizeof(t->target)) == -1) {
 		log_error("target too long");
 		free(t);
