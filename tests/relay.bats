@@ -238,3 +238,23 @@ expected_reply() {
 	grep -q "^eof after $pos " "$SINK_LOG"
 }
 
+@test "-N: the far side's end reaches stdout at once, and stdin is still sent after it" {
+	start_fakeproxy FP --mode relay
+	local in=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out w pid
+	mkfifo "$in"
+	exec {w}<>"$in"
+	# Only this shell may hold the fifo open for writing.
+	("$POSTERN" -N -x "127.0.0.1:$FP" 127.0.0.1 "$SINK" <"$in" {w}>&- |
+	    { cat >"$out"; echo done >"$out.eof"; }) {w}>&- &
+	pid=$!
+	printf 'first ' >&$w
+	# stdout ends while this shell still holds stdin open.
+	wait_for_file "$out.eof" "$pid" 20
+	assert_equal "$(cat "$out")" "hello" stdout
+	printf 'second' >&$w
+	exec {w}>&-
+	wait "$pid"
+	wait_grep "$SINK_LOG" "^eof after " 20
+	grep -q "^eof after 12 " "$SINK_LOG"
+}
+
