@@ -175,6 +175,39 @@ start_connect(struct addrinfo *a, int *err)
 	return -1;
 }
 
+/*
+ * The attempts poll() answered: the first that connected leaves pfd and is
+ * returned; those that failed are closed, their error kept in *lasterr.
+ * -1 when none connected.
+ */
+static int
+settle(struct pollfd *pfd, size_t *npend, int *lasterr, int64_t *next_at)
+{
+	socklen_t sl;
+	size_t i;
+	int soerr, fd;
+
+	for (i = 0; i < *npend; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		sl = sizeof(soerr);
+		if (getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) ==
+		    -1)
+			soerr = errno;
+		if (soerr == 0) {
+			fd = pfd[i].fd;
+			pfd[i] = pfd[--*npend];
+			return fd;
+		}
+		*lasterr = soerr;
+		close(pfd[i].fd);
+		pfd[i--] = pfd[--*npend];
+		/* A failure frees the next attempt to start now. */
+		*next_at = now_ms();
+	}
+	return -1;
+}
+
 enum net_rc
 net_connect(const char *host, unsigned port, int family, int64_t deadline,
     int *fdp, char *err, size_t errlen)
@@ -183,8 +216,7 @@ net_connect(const char *host, unsigned port, int family, int64_t deadline,
 	struct pollfd pfd[ADDRS_MAX];
 	size_t naddr, next = 0, npend = 0, i;
 	int64_t now, next_at, wait;
-	int lasterr = ECONNREFUSED, e, fd, n, soerr;
-	socklen_t sl;
+	int lasterr = ECONNREFUSED, e, fd, n;
 	enum net_rc rc;
 
 	*fdp = -1;
@@ -229,24 +261,10 @@ net_connect(const char *host, unsigned port, int family, int64_t deadline,
 			lasterr = errno;
 			break;
 		}
-		for (i = 0; n > 0 && i < npend; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			sl = sizeof(soerr);
-			if (getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &soerr,
-			    &sl) == -1)
-				soerr = errno;
-			if (soerr == 0) {
-				*fdp = pfd[i].fd;
-				pfd[i] = pfd[--npend];
-				rc = NET_OK;
-				goto out;
-			}
-			lasterr = soerr;
-			close(pfd[i].fd);
-			pfd[i--] = pfd[--npend];
-			/* A failure frees the next attempt to start now. */
-			next_at = now_ms();
+		if (n > 0 && (*fdp = settle(pfd, &npend, &lasterr,
+		    &next_at)) != -1) {
+			rc = NET_OK;
+			goto out;
 		}
 	}
 	if (naddr == 0)
