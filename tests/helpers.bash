@@ -221,12 +221,19 @@ start_echo() {
 
 # start_fakeproxy VAR [ARG…]: a fakeproxy.py; VAR_REQ is the file where it
 # records the request (absent until a client connects), VAR_LOG its events.
+# Beside VAR_REQ, VAR.port and VAR.addr say where it listens, for
+# assert_no_request.
 start_fakeproxy() {
-	local var=$1 dir
+	local var=$1 dir addr=127.0.0.1 args i
 	shift
+	args=("$@")
+	for ((i = 0; i + 1 < ${#args[@]}; i++)); do
+		[[ ${args[i]} == --listen ]] && addr=${args[i + 1]}
+	done
 	dir=$(scratch_dir)
 	rm -f "$dir/$var.req"
 	: >"$dir/$var.events"
+	printf '%s\n' "$addr" >"$dir/$var.addr"
 	start_py "$var" fakeproxy.py --record "$dir/$var.req" \
 	    --log "$dir/$var.events" "$@" || return
 	_export "${var}_REQ" "$dir/$var.req"
@@ -427,6 +434,24 @@ wait_grep() {
 	return 1
 }
 
+# squid_marker PORT LOG [NOT-PORT]: ask the squid on 127.0.0.1:PORT for a
+# tunnel to a closed port (not NOT-PORT), as a marker, and wait until its
+# access LOG has the line for it. squid logs a transaction when it ends; one
+# that reached it before the marker and did the same work (a CONNECT that
+# fails to connect) has been logged by then.
+squid_marker() {
+	local port=$1 log=$2 not=${3-} mark
+	mark=$(closed_port)
+	while [[ $mark == "$not" ]]; do mark=$(closed_port); done
+	(
+		exec 9<>"/dev/tcp/127.0.0.1/$port" || exit 1
+		printf 'CONNECT 127.0.0.1:%s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n\r\n' \
+		    "$mark" "$mark" >&9
+		IFS= read -r -t 120 line <&9
+	) || { fail "no answer from squid on port $port to a marker CONNECT"; return 1; }
+	wait_grep "$log" "CONNECT 127\.0\.0\.1:$mark " 120
+}
+
 # assert_equal GOT WANT [WHAT]
 assert_equal() {
 	[[ $1 == "$2" ]] && return 0
@@ -452,11 +477,36 @@ assert_bytes() {
 	return 1
 }
 
-# assert_no_request REQFILE: the fake proxy got no connection at all.
+# fakeproxy_marker ADDR PORT TOKEN: make a marker connection to the fake
+# proxy at ADDR:PORT and print its answer, which it gives only once every
+# connection it accepted before the marker has been recorded (fakeproxy.py).
+fakeproxy_marker() {
+	(
+		exec 9<>"/dev/tcp/$1/$2" || exit 1
+		printf 'POSTERN-MARKER %s\r\n\r\n' "$3" >&9
+		IFS= read -r -t 180 line <&9 || exit 1
+		printf '%s\n' "$line"
+	)
+}
+
+# assert_no_request REQFILE: the fake proxy that records into REQFILE (from
+# start_fakeproxy) got no connection at all. The runs of postern before are
+# over, so a connection one of them made is in the proxy's accept queue ahead
+# of a marker made now; the marker's answer comes once the proxy has
+# recorded every such connection, and only then does a missing REQFILE
+# prove that none came.
 assert_no_request() {
-	[[ ! -e $1 ]] && return 0
+	local req=$1 base=${1%.req} token answer
+	token=$RANDOM$RANDOM
+	answer=$(fakeproxy_marker "$(<"$base.addr")" "$(<"$base.port")" "$token") ||
+	    { fail "no answer from the fake proxy to a marker connection"; return 1; }
+	if [[ $answer != "marker $token after "* ]]; then
+		fail "the fake proxy still has a connection it has not recorded ($answer)"
+		return 1
+	fi
+	[[ ! -e $req ]] && return 0
 	echo "the proxy received a connection; it recorded:" >&2
-	od -c "$1" >&2
+	od -c "$req" >&2
 	return 1
 }
 

@@ -15,6 +15,14 @@ It reads the request header of each connection, records it (raw bytes) into
 The record file is written once the header has arrived (or the client went
 away without finishing it), atomically: it exists only if a client connected.
 --reply and --banner take backslash escapes; --reply-file reads a file.
+
+A connection whose header is the single line "POSTERN-MARKER TOKEN" is a
+marker (tests/helpers.bash, assert_no_request): it is not recorded, and it
+is answered "marker TOKEN after N" (N: the connections accepted before it,
+markers included) only once every connection accepted before it has been
+recorded; "marker TOKEN timeout" if one of them has not within --io-timeout.
+After that answer, a missing record file proves that no client connected
+before the marker.
 """
 
 import socket
@@ -51,15 +59,60 @@ def main():
         reply = sl.unescape(args.reply)
     reply += sl.unescape(args.banner)
 
-    def handle(conn, peer):
+    ledger = Ledger()
+
+    def handle(conn, peer, seq):
         sl.append_line(args.log, "connect")
         head, rest, eof = sl.read_header(conn)
-        if args.record:
-            sl.write_atomically(args.record, head + rest)
+        if head.startswith(MARKER):
+            token = head[len(MARKER):].strip().decode("latin-1")
+            done = ledger.wait_before(seq, args.io_timeout)
+            ledger.settle(seq)
+            answer = "marker %s %s" % (token, "after %d" % seq if done else "timeout")
+            sl.append_line(args.log, answer)
+            sl.send_all(conn, answer.encode() + b"\n")
+            sl.graceful_close(conn)
+            return
+        try:
+            if args.record:
+                sl.write_atomically(args.record, head + rest)
+        finally:
+            ledger.settle(seq)
         sl.append_line(args.log, "request %d bytes%s" % (len(head), " eof" if eof else ""))
         globals()["mode_" + args.mode](conn, args, reply, head, rest)
 
-    return sl.serve(args, handle)
+    return sl.serve(args, handle, ledger.accept)
+
+
+MARKER = b"POSTERN-MARKER "
+
+
+class Ledger:
+    """Which accepted connections have not been recorded yet."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.accepted = 0
+        self.unsettled = set()
+
+    def accept(self):
+        """In the accepting thread: the connection's number."""
+        with self.cond:
+            seq = self.accepted
+            self.accepted += 1
+            self.unsettled.add(seq)
+            return seq
+
+    def settle(self, seq):
+        with self.cond:
+            self.unsettled.discard(seq)
+            self.cond.notify_all()
+
+    def wait_before(self, seq, timeout):
+        """Until every connection accepted before seq has settled."""
+        with self.cond:
+            return self.cond.wait_for(
+                lambda: not any(s < seq for s in self.unsettled), timeout)
 
 
 def mode_close(conn, args, reply, head, rest):

@@ -111,7 +111,13 @@ def read_header(sock, limit=1 << 20):
         data += chunk
 
 
-def serve(args, handler):
+def serve(args, handler, on_accept=None):
+    """Accept connections and run handler(conn, peer) for each in a thread.
+
+    With on_accept, it is called in the accepting thread, in the order the
+    connections were accepted, before the handler's thread starts; what it
+    returns is passed to the handler as a third argument.
+    """
     family = socket.AF_INET6 if ":" in args.listen else socket.AF_INET
     lsock = socket.socket(family, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -129,10 +135,10 @@ def serve(args, handler):
     lock = threading.Lock()
     last = [time.monotonic()]
 
-    def run(conn, peer):
+    def run(conn, peer, extra):
         try:
             conn.settimeout(args.io_timeout)
-            handler(conn, peer)
+            handler(conn, peer, *extra)
         except Exception as e:  # a broken client must not kill the server
             sys.stderr.write("connection %r: %r\n" % (peer, e))
             try:
@@ -154,7 +160,9 @@ def serve(args, handler):
             with lock:
                 active[0] += 1
                 last[0] = time.monotonic()
-            threading.Thread(target=run, args=(conn, peer), daemon=True).start()
+            extra = (on_accept(),) if on_accept else ()
+            threading.Thread(target=run, args=(conn, peer, extra),
+                             daemon=True).start()
             continue
         with lock:
             idle = active[0] == 0 and time.monotonic() - last[0] > args.idle

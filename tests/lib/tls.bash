@@ -147,12 +147,53 @@ start_stunnel() {
 			_export "$var" "$port"
 			_export "${var}_PID" "$pid"
 			_export "${var}_LOG" "$dir/stunnel.log"
+			printf '%s %s\n' "$port" "$dir/stunnel.log" >>"$(scratch_dir)/.stunnels"
 			return 0
 		fi
 		stop_pid "$pid"
 	done
 	cat "$dir/stunnel.log" >&2
 	fail "stunnel did not start"
+}
+
+# stunnel_settled PORT LOG: make a marker connection to the stunnel on
+# 127.0.0.1:PORT and wait until its LOG shows the end of every connection it
+# accepted up to the marker. stunnel numbers connections in the order it
+# accepts them ("LOG5[N]: Service [proxy] accepted connection from …") and
+# logs "Connection closed: …", "Connection reset: …" (5.68: "reset/closed")
+# for each as it ends it; a client that has exited was accepted before the
+# marker, so after this the stunnel has passed on all it ever will of it.
+stunnel_settled() {
+	local port=$1 log=$2 lport seq ended i
+	lport=$("$PY" -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+print(s.getsockname()[1])
+s.close()' "$port") || { fail "no marker connection to stunnel on port $port"; return 1; }
+	for ((i = 0; i < 600; i++)); do
+		seq=$(sed -n "s/.*LOG[0-9]\[\([0-9]*\)\]: Service \[[^]]*\] accepted connection from 127\.0\.0\.1:$lport\$/\1/p" "$log")
+		if [[ -n $seq ]]; then
+			ended=$(sed -n 's/.*LOG[0-9]\[\([0-9]*\)\]: Connection [a-z/]*: [0-9]* byte.*/\1/p' "$log" |
+			    sort -un | awk -v m="$seq" '$1 <= m' | wc -l)
+			((ended == seq + 1)) && return 0
+		fi
+		sleep 0.1
+	done
+	printf 'stunnel on port %s has not ended every connection up to its marker (from port %s):\n' \
+	    "$port" "$lport" >&2
+	cat "$log" >&2
+	return 1
+}
+
+# stunnels_settled: stunnel_settled for every stunnel this test and its file
+# started.
+stunnels_settled() {
+	local reg port log
+	for reg in "$BATS_FILE_TMPDIR/.stunnels" "${BATS_TEST_TMPDIR:-/nonexistent}/.stunnels"; do
+		[[ -f $reg ]] || continue
+		while read -r port log; do
+			stunnel_settled "$port" "$log" || return
+		done <"$reg"
+	done
 }
 
 # wait_for_line FILE REGEX [SECONDS]: until a line of FILE matches (squid
