@@ -221,8 +221,8 @@ start_echo() {
 
 # start_fakeproxy VAR [ARG…]: a fakeproxy.py; VAR_REQ is the file where it
 # records the request (absent until a client connects), VAR_LOG its events.
-# Beside VAR_REQ, VAR.port and VAR.addr say where it listens, for
-# assert_no_request.
+# Beside VAR_REQ, VAR.port, VAR.addr and VAR.pid say where it listens and
+# which process it is, for assert_no_request.
 start_fakeproxy() {
 	local var=$1 dir addr=127.0.0.1 args i
 	shift
@@ -236,6 +236,7 @@ start_fakeproxy() {
 	printf '%s\n' "$addr" >"$dir/$var.addr"
 	start_py "$var" fakeproxy.py --record "$dir/$var.req" \
 	    --log "$dir/$var.events" "$@" || return
+	printf '%s\n' "$SPAWNED_PID" >"$dir/$var.pid"
 	_export "${var}_REQ" "$dir/$var.req"
 	_export "${var}_LOG" "$dir/$var.events"
 }
@@ -494,12 +495,18 @@ fakeproxy_marker() {
 # over, so a connection one of them made is in the proxy's accept queue ahead
 # of a marker made now; the marker's answer comes once the proxy has
 # recorded every such connection, and only then does a missing REQFILE
-# prove that none came.
+# prove that none came. (A proxy that has exited, idle, records nothing
+# more: its REQFILE is final.)
 assert_no_request() {
 	local req=$1 base=${1%.req} token answer
 	token=$RANDOM$RANDOM
-	answer=$(fakeproxy_marker "$(<"$base.addr")" "$(<"$base.port")" "$token") ||
-	    { fail "no answer from the fake proxy to a marker connection"; return 1; }
+	if ! answer=$(fakeproxy_marker "$(<"$base.addr")" "$(<"$base.port")" "$token"); then
+		if _alive "$(<"$base.pid")"; then
+			fail "no answer from the fake proxy to a marker connection"
+			return 1
+		fi
+		answer="marker $token after (the proxy has exited)"
+	fi
 	if [[ $answer != "marker $token after "* ]]; then
 		fail "the fake proxy still has a connection it has not recorded ($answer)"
 		return 1
