@@ -24,6 +24,10 @@ What it measures, for postern and each peer, interleaved run by run:
 and the same through an https proxy (stunnel before fastproxy), a
 throughput row through squid, and scp through sshd with ProxyCommand,
 ProxyCommand + ProxyUseFdpass, and a direct connection.
+
+With --previous PATH (make bench BENCH_PREVIOUS=<git rev>), a second build
+of postern runs as a client of its own beside the current one, and each
+table gets a "postern ÷ previous" ratio row.
 """
 
 import argparse
@@ -207,12 +211,30 @@ def clean_env(extra=None):
     return env
 
 
-def plain_tools(postern, pp):
+# The previous build's row (--previous): a client like the others, never
+# a peer, its failures reported but not the bench's.
+PREV = "postern-prev"
+
+
+def prev_label(label):
+    """The previous build's row label: "postern LABEL (previous)"."""
+    return "postern %s (previous)" % label if label else "postern (previous)"
+
+
+def posterns(postern, previous, label, argv):
+    """postern's Tool and, with --previous=(path, label), the previous
+    build's right after it; argv(binary, host, port)."""
+    rows = [Tool("postern", label, lambda h, p: argv(postern, h, p), postern)]
+    if previous:
+        path, plabel = previous
+        rows.append(Tool(PREV, plabel, lambda h, p: argv(path, h, p), path))
+    return rows
+
+
+def plain_tools(postern, pp, previous=None):
     """The clients through a plain proxy on 127.0.0.1:pp."""
-    return [
-        Tool("postern", "postern",
-             lambda h, p: [postern, "-x", "http://127.0.0.1:%d" % pp, h, str(p)],
-             postern),
+    return posterns(postern, previous, "postern", lambda b, h, p: [
+        b, "-x", "http://127.0.0.1:%d" % pp, h, str(p)]) + [
         Tool("proxytunnel", "proxytunnel",
              lambda h, p: ["proxytunnel", "-p", "127.0.0.1:%d" % pp,
                            "-d", "%s:%d" % (h, p)], "proxytunnel"),
@@ -247,11 +269,10 @@ def floor_tool(postern, kind):
                 lambda h, p: ["nc", h, str(p)], "nc")
 
 
-def tls_tools(postern, sp, ca):
-    return [
-        Tool("postern", "postern (https proxy)",
-             lambda h, p: [postern, "-x", "https://localhost:%d" % sp,
-                           "--proxy-cacert", ca, h, str(p)], postern),
+def tls_tools(postern, sp, ca, previous=None):
+    return posterns(postern, previous, "postern (https proxy)",
+                    lambda b, h, p: [b, "-x", "https://localhost:%d" % sp,
+                                     "--proxy-cacert", ca, h, str(p)]) + [
         Tool("proxytunnel", "proxytunnel -E",
              lambda h, p: ["proxytunnel", "-E", "-C", ca,
                            "-p", "localhost:%d" % sp, "-d", "%s:%d" % (h, p)],
@@ -656,10 +677,11 @@ def start_sshd(b):
 # ---------------------------------------------------------------- sections
 
 
-def section_ssh(b, postern, pp, have_fdpass):
+def section_ssh(b, postern, pp, have_fdpass, previous=None):
     """scp of SIZE bytes to /dev/null on an sshd of ours: direct, through
     fastproxy with postern relaying, with postern --fdpass, and with the
-    best relaying peer (proxytunnel)."""
+    best relaying peer (proxytunnel).  previous=(path, label, fdpass): the
+    previous build's relaying and --fdpass rows as well."""
     sshd, port, user, d = start_sshd(b)
     big = os.path.join(b.tmp, "big")
     with open(big, "wb") as f:
@@ -673,17 +695,29 @@ def section_ssh(b, postern, pp, have_fdpass):
             "-o", "Ciphers=" + b.a.ssh_cipher, "-o", "Compression=no"]
     proxy = "http://127.0.0.1:%d" % pp
     variants = [Tool("direct", "direct ssh, no ProxyCommand", lambda: [], "scp")]
-    variants.append(Tool("postern", "ProxyCommand postern (relaying)",
-                         lambda: ["-o", "ProxyCommand=%s -x %s %%h %%p"
-                                  % (postern, proxy)], postern))
+
+    def relaying(name, label, binary):
+        return Tool(name, label, lambda: ["-o", "ProxyCommand=%s -x %s %%h %%p"
+                                          % (binary, proxy)], binary)
+
+    def fdpass(name, label, binary):
+        return Tool(name, label,
+                    lambda: ["-o", "ProxyCommand=%s --fdpass -x %s %%h %%p"
+                             % (binary, proxy),
+                             "-o", "ProxyUseFdpass=yes"], binary)
+    variants.append(relaying("postern", "ProxyCommand postern (relaying)",
+                             postern))
+    if previous:
+        variants.append(relaying(PREV, "ProxyCommand %s, relaying"
+                                 % previous[1], previous[0]))
     if have_fdpass:
-        variants.append(Tool("postern-fdpass",
-                             "ProxyCommand postern --fdpass + ProxyUseFdpass",
-                             lambda: ["-o", "ProxyCommand=%s --fdpass -x %s %%h %%p"
-                                      % (postern, proxy),
-                                      "-o", "ProxyUseFdpass=yes"], postern))
+        variants.append(fdpass("postern-fdpass", "ProxyCommand postern "
+                               "--fdpass + ProxyUseFdpass", postern))
     else:
         log("postern --help does not list --fdpass: the fdpass row is skipped")
+    if previous and previous[2]:
+        variants.append(fdpass(PREV + "-fdpass", "ProxyCommand %s, --fdpass "
+                               "+ ProxyUseFdpass" % previous[1], previous[0]))
     variants.append(Tool("proxytunnel", "ProxyCommand proxytunnel (relaying)",
                          lambda: ["-o", "ProxyCommand=proxytunnel -p 127.0.0.1:%d"
                                   " -d %%h:%%p" % pp], "proxytunnel"))
@@ -766,6 +800,12 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="small sizes: 64 MiB, 1,000 round trips")
     ap.add_argument("--postern", default=os.path.join(ROOT, "build", "postern"))
+    ap.add_argument("--previous", metavar="PATH",
+                    help="a previous build of postern: its own row in every "
+                    "section, and postern ÷ previous ratio rows")
+    ap.add_argument("--previous-label", metavar="TEXT", default="",
+                    help="names the previous build's row (e.g. its short "
+                    "commit)")
     ap.add_argument("--bindir", default=os.path.join(ROOT, "build", "bench"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--rounds", type=int, default=None)
@@ -796,6 +836,8 @@ def main():
     # core: the direct runs alone spread by 2x, so this ratio needs more.
     a.ssh_rounds = a.rounds if a.quick else max(a.rounds, 5)
     a.postern = os.path.abspath(a.postern)
+    if a.previous:
+        a.previous = os.path.abspath(a.previous)
     sections = a.sections.split(",")
     mode = "bench-quick" if a.quick else "bench"
     t_start = time.monotonic()
@@ -812,6 +854,16 @@ def main():
     helptext = subprocess.run([a.postern, "--help"], capture_output=True,
                               text=True, timeout=10).stdout
     have_fdpass = "--fdpass" in helptext
+    previous = None  # (path, label) of the previous build
+    prev_fdpass = False
+    if a.previous and not a.from_raw:
+        if not os.access(a.previous, os.X_OK):
+            log("missing %s: the previous build (--previous)" % a.previous)
+            return 2
+        previous = (a.previous, prev_label(a.previous_label))
+        prev_fdpass = "--fdpass" in subprocess.run(
+            [a.previous, "--help"], capture_output=True, text=True,
+            timeout=10).stdout
 
     os.makedirs(a.out, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="postern-bench.")
@@ -824,10 +876,13 @@ def main():
         # Only the report and the chart, from the records of a run.
         with open(a.from_raw) as f:
             b.records = json.load(f)
-        tools = [t for t in plain_tools(a.postern, 0)
+        prev = [r["label"] for r in b.records
+                if r["tool"] == PREV and r["section"] == "plain"]
+        tools = [t for t in plain_tools(a.postern, 0,
+                                        (a.postern, prev[0]) if prev else None)
                  if any(r["tool"] == t.name for r in b.records)]
         floor = floor_tool(a.postern, a.floor)
-        peers = [t.name for t in tools if t.name != "postern"]
+        peers = [t.name for t in tools if t.name not in ("postern", PREV)]
         md, failed = report(b, a, mode, tools, floor, peers, [], [],
                             have_fdpass, 0, load0)
         with open(os.path.join(a.out, "latest.md"), "w") as f:
@@ -841,18 +896,21 @@ def main():
     log("%s: %d bytes a transfer, %d round trips, %d runs each; fastproxy "
         "on 127.0.0.1:%d" % (mode, a.size, a.rtt_rounds, a.rounds, pp))
 
-    tools = plain_tools(a.postern, pp)
+    if previous:
+        log("previous build: %s, row %s" % previous)
+    tools = plain_tools(a.postern, pp, previous)
     floor = floor_tool(a.postern, a.floor)
     if a.tools:
         keep = a.tools.split(",")
-        tools = [t for t in tools if t.name in keep or t.name == "postern"]
+        tools = [t for t in tools if t.name in keep or t.name in
+                 ("postern", PREV)]
     for t in tools + [floor]:
         if not available(t):
             missing.append(t.name)
             log("%s is not installed (%s): skipped" % (t.label, t.need))
     tools = [t for t in tools if available(t)]
     floor_ok = available(floor)
-    peers = [t.name for t in tools if t.name != "postern"]
+    peers = [t.name for t in tools if t.name not in ("postern", PREV)]
 
     if "plain" in sections:
         b.rounds("plain", tools + ([floor] if floor_ok else []),
@@ -866,7 +924,8 @@ def main():
                 os.makedirs(pki)
                 ca, cert, key = make_pki(pki)
                 st, sp = start_stunnel(b, pp, cert, key)
-                tt = [t for t in tls_tools(a.postern, sp, ca) if available(t)]
+                tt = [t for t in tls_tools(a.postern, sp, ca, previous)
+                      if available(t)]
                 b.rounds("tls", tt, ("upload", "download", "rtt", "start"), a.rounds)
                 stop(st)
             except (RuntimeError, subprocess.SubprocessError) as e:
@@ -879,8 +938,9 @@ def main():
         if shutil.which("squid"):
             try:
                 sq, sqp = start_squid(b)
-                st = [t for t in plain_tools(a.postern, sqp)
-                      if t.name in ("postern", "proxytunnel") and available(t)]
+                st = [t for t in plain_tools(a.postern, sqp, previous)
+                      if t.name in ("postern", PREV, "proxytunnel")
+                      and available(t)]
                 b.rounds("squid", st, ("upload", "download"), a.rounds)
                 stop(sq)
             except RuntimeError as e:
@@ -892,7 +952,8 @@ def main():
     if "ssh" in sections:
         if os.path.exists("/usr/sbin/sshd") and shutil.which("scp"):
             try:
-                section_ssh(b, a.postern, pp, have_fdpass)
+                section_ssh(b, a.postern, pp, have_fdpass,
+                            previous and previous + (prev_fdpass,))
             except (RuntimeError, subprocess.SubprocessError) as e:
                 notes.append("The ssh section did not run: %s." % e)
                 log(str(e))
@@ -912,6 +973,11 @@ def main():
         json.dump(b.records, f, indent=1)
     print(md)
     chart(b, a, tools, floor if floor_ok else None)
+    pfail = sum(1 for r in b.records
+                if not r["ok"] and r["tool"].startswith(PREV))
+    if pfail:
+        log("the previous build failed %d run(s), listed in the report's "
+            "notes (they do not fail the bench)" % pfail)
     if failed:
         log("postern FAILED to move the bytes correctly in: " + ", ".join(failed))
         return 1
@@ -973,7 +1039,39 @@ def table(records, section, rows, cols, peers, floor_name=None):
             cells.append("%.2f" % rr if rr is not None else "—")
         ratios["floor"] = fl
         out.append("| **postern ÷ direct floor** | " + " | ".join(cells) + " |")
+    if "postern" in S and PREV in S:
+        ratios["previous"] = prev_ratios(S, cols)
+        out.append("| **postern ÷ previous** | " + " | ".join(
+            "%.3f" % rr if rr is not None else "—"
+            for rr in ratios["previous"]) + " |")
     return out, S, ratios
+
+
+def prev_ratios(S, cols):
+    """Per column, the current build's median over the previous build's."""
+    return [ratio(S["postern"][i], S[PREV][i]) for i in range(len(cols))]
+
+
+PREV_NOTE = ("postern ÷ previous is the current build's median over the "
+             "previous build's: below 1 is better for CPU, seconds, RTT, "
+             "start and RSS, above 1 for MB/s.")
+
+
+def prev_compare(section, cols, rr, within=0.03):
+    """One line for the previous-build summary: the columns where the
+    current build is more than `within` worse than the previous one."""
+    worse, n = [], 0
+    for c, r in zip(cols, rr):
+        if r is None:
+            continue
+        n += 1
+        bad = r < 1 - within if c[4] else r > 1 + within
+        if bad:
+            worse.append("%s %.3f" % (c[2], r))
+    if not n:
+        return None
+    return "| %s | %d of %d | %s |" % (section, n - len(worse), n,
+                                      "; ".join(worse) or "—")
 
 
 def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
@@ -994,6 +1092,24 @@ def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
             failed.append("%s %s run %d" % (r["section"], r["scenario"],
                                             r["round"] + 1))
     targets = []
+    versus = []  # rows of the previous-build summary
+
+    def with_prev(section, rows):
+        """rows, with the previous build's after postern's if it ran."""
+        for name, label in list(rows):
+            if not name.startswith("postern"):
+                continue
+            pname = PREV + name[len("postern"):]
+            plabel = [r["label"] for r in R if r["section"] == section and
+                      r["tool"] == pname]
+            if plabel:
+                rows.insert(rows.index((name, label)) + 1,
+                            (pname, plabel[0]))
+        return rows
+
+    def versus_prev(title, cols, rat):
+        if "previous" in rat:
+            versus.append(prev_compare(title, cols, rat["previous"]))
 
     if any(r["section"] == "plain" for r in R):
         rows = [(t.name, t.label) for t in tools]
@@ -1002,14 +1118,16 @@ def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
         tl, S, rat = table(R, "plain", rows, COLS, peers, "direct")
         lines += ["## Plain HTTP proxy (bench/fastproxy.c on 127.0.0.1)", ""]
         lines += tl + [""]
+        versus_prev("plain HTTP proxy", COLS, rat)
         targets += plain_targets(S, rat)
 
     if any(r["section"] == "tls" for r in R):
-        rows = [("postern", "postern (https proxy)"),
-                ("proxytunnel", "proxytunnel -E")]
+        rows = with_prev("tls", [("postern", "postern (https proxy)"),
+                                 ("proxytunnel", "proxytunnel -E")])
         tl, S, rat = table(R, "tls", rows, COLS, ["proxytunnel"])
         lines += ["## https proxy (stunnel in front of fastproxy)", ""]
         lines += tl + [""]
+        versus_prev("https proxy", COLS, rat)
         lines += ["Both verify the proxy's certificate: postern with "
                   "`--proxy-cacert CA`, proxytunnel -E with `-C CA` (checked "
                   "by hand with Debian's proxytunnel 1.10.20210128: it "
@@ -1019,9 +1137,11 @@ def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
 
     if any(r["section"] == "squid" for r in R):
         cols = COLS[:4]
-        rows = [("postern", "postern"), ("proxytunnel", "proxytunnel")]
+        rows = with_prev("squid", [("postern", "postern"),
+                                   ("proxytunnel", "proxytunnel")])
         tl, S, rat = table(R, "squid", rows, cols, ["proxytunnel"])
         lines += ["## Through squid (a real proxy)", ""] + tl + [""]
+        versus_prev("squid", cols, rat)
 
     if any(r["section"] == "ssh" for r in R):
         cols = [("mbps", "scp", "scp MB/s", 0, True),
@@ -1035,6 +1155,7 @@ def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
                             ("proxytunnel", "ProxyCommand proxytunnel (relaying)")):
             if any(r["section"] == "ssh" and r["tool"] == name for r in R):
                 rows.append((name, label))
+        rows = with_prev("ssh", rows)
         out = ["| ssh transport | " + " | ".join(c[2] for c in cols) + " |",
                "|---|" + "---:|" * len(cols)]
         S = {}
@@ -1048,6 +1169,14 @@ def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
                     "fdpass" if name != "postern" else "relaying",
                     ratio(S[name][0], S["direct"][0]),
                     ratio(S[name][1], S["direct"][1])))
+        for name, how in (("postern", "relaying"), ("postern-fdpass", "fdpass")):
+            pname = PREV + name[len("postern"):]
+            if name in S and pname in S:
+                rr = [ratio(x, y) for x, y in zip(S[name], S[pname])]
+                out.append("| **postern ÷ previous, %s** | %s |" % (
+                    how, " | ".join("%.3f" % x if x is not None else "—"
+                                    for x in rr)))
+                versus.append(prev_compare("ssh, " + how, cols, rr))
         lines += ["## ssh's own transfer: scp of %s to /dev/null (cipher %s; "
                   "%d runs of each; the CPU column is scp's whole process "
                   "tree as wait4 reports it)" % (size_txt, a.ssh_cipher,
@@ -1061,6 +1190,17 @@ def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
                             "%.1f%% of direct's MB/s" % (rr * 100), rr >= 0.95,
                             "met" if rr >= 0.95 else "%.1f%% short" %
                             ((0.95 - rr) * 100)))
+
+    versus = [v for v in versus if v]
+    if versus:
+        lines += ["## postern against the previous build", "",
+                  PREV_NOTE + " Issue 11 wants every figure within 3% of "
+                  "the previous build's or better (from the medians above; "
+                  "on a busy machine a few percent is noise: see the "
+                  "min–max).", "",
+                  "| section | columns within 3% or better | worse by more "
+                  "than 3% (postern ÷ previous) |", "|---|---:|---|"]
+        lines += versus + [""]
 
     if targets:
         lines += ["## Targets (issue 5)", "",
@@ -1108,7 +1248,9 @@ def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
                      % (label, sec, n))
     for r in R:
         if not r["ok"]:
-            lines.append("- FAILED: %s / %s %s run %d: %s" % (
+            lines.append("- FAILED%s: %s / %s %s run %d: %s" % (
+                " (the previous build's: not the bench's failure)"
+                if r["tool"].startswith(PREV) else "",
                 r["section"], r["label"], r["scenario"], r["round"] + 1,
                 r.get("why", "")))
     for m in missing:
@@ -1203,7 +1345,8 @@ def chart(b, a, tools, floor):
         log("gnuplot is not installed: no chart")
         return
     R = b.records
-    rows = [("plain", t.name, t.label) for t in tools]
+    # The README's chart is postern and its peers: no previous build.
+    rows = [("plain", t.name, t.label) for t in tools if t.name != PREV]
     if floor:
         rows.append(("plain", "direct", "direct (floor)"))
     rows += [("tls", "postern", "postern https"),
