@@ -39,7 +39,6 @@ enum slot { S_STDIN, S_NET_IN, S_NET_OUT, S_STDOUT, S_COUNT };
 
 /* One direction: up (stdin to the tunnel) or down (the tunnel to stdout). */
 struct dir {
-	const char	*name;
 	int		 from_net;	/* input is the stream (down) */
 	int		 in_fd;		/* stdin, or the socket */
 	int		 out_fd;	/* the socket, or stdout */
@@ -69,6 +68,7 @@ struct relay {
 	struct dir	 up;
 	struct dir	 down;
 	int		 half_close;	/* -N */
+	int		 far_end_out;	/* the far side's end reached stdout */
 	enum shut	 shut;
 	int64_t		 idle_ms;	/* 0: no --idle-timeout */
 	int64_t		 last_moved;	/* when bytes last moved */
@@ -197,11 +197,9 @@ set_mode(struct dir *d, enum mode mode, char *buf, size_t copy_cap)
 }
 
 static void
-dir_init(struct dir *d, const char *name, int from_net, int in_fd,
-    int out_fd)
+dir_init(struct dir *d, int from_net, int in_fd, int out_fd)
 {
 	memset(d, 0, sizeof(*d));
-	d->name = name;
 	d->from_net = from_net;
 	d->in_fd = in_fd;
 	d->out_fd = out_fd;
@@ -239,8 +237,8 @@ relay_init(struct relay *r, struct stream *net, const struct relay_cfg *c)
 	r->idle_ms = c->idle_ms;
 	r->last_moved = c->idle_ms > 0 ? now_ms() : 0;
 	r->moved_seen = moved;
-	dir_init(&r->up, "up", 0, c->in_fd, net->fd);
-	dir_init(&r->down, "down", 1, net->fd, c->out_fd);
+	dir_init(&r->up, 0, c->in_fd, net->fd);
+	dir_init(&r->down, 1, net->fd, c->out_fd);
 	r->up.mode_later = layered ? M_COPY : stdio_mode(c->in_fd);
 	r->down.mode_later = layered ? M_COPY : stdio_mode(c->out_fd);
 	set_mode(&r->up, r->up.mode_later, upbuf, cap);
@@ -568,8 +566,7 @@ pass_end_on(struct relay *r, const struct pollfd *pfd)
 		r->shut = SHUT_GOING;
 		return 0;
 	}
-	return r->net->failed ? net_fail(r, "") :
-	    fail("shutting down the tunnel");
+	return net_fail(r, "shutting down the tunnel");
 }
 
 /*
@@ -616,7 +613,7 @@ given_back_out(struct relay *r)
 
 /* Whether the relay is over: -1 not yet, else the exit status. */
 static int
-finished(struct relay *r, int *down_seen)
+finished(struct relay *r)
 {
 	struct dir *down = &r->down;
 
@@ -628,11 +625,11 @@ finished(struct relay *r, int *down_seen)
 		errno = r->up.in_errno;
 		return fail("reading standard input");
 	}
-	if (down_done(r) && !*down_seen) {
-		*down_seen = 1;
+	if (down_done(r) && !r->far_end_out) {
+		r->far_end_out = 1;
 		down_ended(r);
 	}
-	if (*down_seen && up_done(r))
+	if (r->far_end_out && up_done(r))
 		return EXIT_OK;
 	return -1;
 }
@@ -683,11 +680,11 @@ relay_run(struct stream *net, const struct relay_cfg *c)
 	struct relay r;
 	struct plan p;
 	int64_t idle;
-	int rc, down_seen = 0;
+	int rc;
 
 	relay_init(&r, net, c);
 	for (;;) {
-		if ((rc = finished(&r, &down_seen)) != -1)
+		if ((rc = finished(&r)) != -1)
 			break;
 		given_back_out(&r);
 		if ((idle = idle_left(&r)) == 0) {

@@ -428,7 +428,8 @@ ssh_cmd() {
 	    127.0.0.1 22 <<<"hello"
 	assert_equal "$output" "close_notify after 6 bytes" stdout
 	assert_stderr ""
-	assert_equal "$(cat "$TP_LOG")" $'request CONNECT 127.0.0.1:22 HTTP/1.1\nclose_notify after 6 bytes' log
+	assert_equal "$(cat "$TP_LOG")" \
+	    $'sni localhost\nrequest CONNECT 127.0.0.1:22 HTTP/1.1\nclose_notify after 6 bytes' log
 }
 
 @test "without -N over TLS the end of input is not passed on: the server hears nothing" {
