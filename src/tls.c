@@ -379,9 +379,15 @@ tls_result(struct stream *s, int ret, int write, short *want)
 		errno = EPIPE;
 		return -1;
 	case SSL_ERROR_SYSCALL:
-		if (errno == 0)
-			errno = write ? EPIPE : ECONNRESET;
 		ERR_clear_error();
+		if (errno != 0)
+			return -1;
+		/* No errno to tell: say so, rather than pass for a reset
+		 * the kernel never reported. */
+		snprintf(t->err, sizeof(t->err), "the connection ended inside "
+		    "a TLS record");
+		s->failed = 1;
+		errno = EPROTO;
 		return -1;
 	default:
 		ossl_error_string(t->err, sizeof(t->err));
