@@ -14,6 +14,40 @@ WERROR	?=
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2 -Wno-format-nonliteral $(WERROR)
 PKG_CONFIG ?= pkg-config
+
+# What the system has beyond POSIX.1-2008, by `uname -s` (src/compat.h:
+# each HAVE_x is a faster or stronger call with a portable path beside
+# it).  POSIX=1 hides everything but POSIX.1-2008 and X/Open 7 and sets no
+# HAVE_x: the proof, on any system, that the portable paths build and run.
+UNAME_S	:= $(shell uname -s 2>/dev/null)
+ifeq ($(POSIX),1)
+SYS_NAME = posix
+SYS_CFLAGS = -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700
+SYS_HAVE =
+else ifeq ($(UNAME_S),Linux)
+SYS_NAME = linux
+SYS_CFLAGS = -D_GNU_SOURCE
+SYS_HAVE = SPLICE PIPE_SIZE PIPE2 SOCK_CLOEXEC MSG_NOSIGNAL GETRANDOM \
+	  PRCTL EXPLICIT_BZERO
+else ifeq ($(UNAME_S),Darwin)
+SYS_NAME = darwin
+SYS_HAVE = SO_NOSIGPIPE ARC4RANDOM
+else ifeq ($(UNAME_S),FreeBSD)
+SYS_NAME = freebsd
+SYS_HAVE = PIPE2 SOCK_CLOEXEC MSG_NOSIGNAL SO_NOSIGPIPE GETRANDOM \
+	  PROCCTL EXPLICIT_BZERO
+else ifeq ($(UNAME_S),OpenBSD)
+SYS_NAME = openbsd
+SYS_HAVE = PIPE2 SOCK_CLOEXEC MSG_NOSIGNAL ARC4RANDOM EXPLICIT_BZERO
+else ifeq ($(UNAME_S),NetBSD)
+SYS_NAME = netbsd
+SYS_HAVE = PIPE2 SOCK_CLOEXEC MSG_NOSIGNAL SO_NOSIGPIPE ARC4RANDOM
+else
+SYS_NAME = other
+endif
+SYS_CFLAGS += $(SYS_HAVE:%=-DHAVE_%)
+# dlopen() is in libdl on Linux (glibc before 2.34), in libc elsewhere.
+DL_LIBS	= $(if $(filter Linux,$(UNAME_S)),-ldl)
 SSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
 # How OpenSSL comes in (src/ossl.h):
 #   OPENSSL_LINK=lazy     the default: not linked; libcrypto.so.N and
@@ -23,22 +57,24 @@ SSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
 #   OPENSSL_LINK=dynamic  linked as usual, loaded at every start
 #   OPENSSL_LINK=static   linked into the binary (OPENSSL_STATIC=1 too);
 #                         OpenSSL security updates then need a rebuild
-OPENSSL_LINK ?= $(if $(filter 1,$(OPENSSL_STATIC)),static,lazy)
+# lazy is the default on Linux only: its names are Linux's libcrypto.so.N
+# (macOS has .dylib, FreeBSD's base libcrypto.so.30): dynamic elsewhere.
+OPENSSL_LINK ?= $(if $(filter 1,$(OPENSSL_STATIC)),static,$(if $(filter Linux,$(UNAME_S)),lazy,dynamic))
 SSL_LINKLIBS := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 OSSL_MAJOR := $(or $(shell $(PKG_CONFIG) --modversion openssl 2>/dev/null | cut -d. -f1),3)
 ifeq ($(OPENSSL_LINK),static)
-SSL_LIBS := -Wl,-Bstatic $(SSL_LINKLIBS) -Wl,-Bdynamic -ldl
+SSL_LIBS := -Wl,-Bstatic $(SSL_LINKLIBS) -Wl,-Bdynamic $(DL_LIBS)
 else ifeq ($(OPENSSL_LINK),dynamic)
 SSL_LIBS := $(SSL_LINKLIBS)
 else ifeq ($(OPENSSL_LINK),lazy)
-SSL_LIBS := -ldl
+SSL_LIBS := $(DL_LIBS)
 SSL_CFLAGS += -DPOSTERN_OSSL_LAZY \
 	  -DOSSL_LIBCRYPTO='"libcrypto.so.$(OSSL_MAJOR)"' \
 	  -DOSSL_LIBSSL='"libssl.so.$(OSSL_MAJOR)"'
 else
 $(error OPENSSL_LINK must be lazy, dynamic or static)
 endif
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DPOSTERN_VERSION='"$(VERSION)"' \
+ALL_CFLAGS = -std=c11 $(SYS_CFLAGS) -DPOSTERN_VERSION='"$(VERSION)"' \
 	  $(WARN) $(SSL_CFLAGS) $(CFLAGS) $(CPPFLAGS)
 LIBS	= $(SSL_LIBS) -lpthread
 
@@ -63,7 +99,14 @@ $(OSSL_STAMP):
 	@rm -f $(B)/obj/.openssl-link-*
 	@touch $@
 
-$(B)/obj/%.o: src/%.c src/*.h $(OSSL_STAMP)
+# And by system flags (POSIX=1 or not).
+SYS_STAMP = $(B)/obj/.system-$(SYS_NAME)
+$(SYS_STAMP):
+	@mkdir -p $(@D)
+	@rm -f $(B)/obj/.system-*
+	@touch $@
+
+$(B)/obj/%.o: src/%.c src/*.h $(OSSL_STAMP) $(SYS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -1,4 +1,3 @@
-#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <stdio.h>
@@ -6,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "compat.h"
 #include "creds.h"
 #include "log.h"
 #include "netrc.h"
@@ -25,7 +25,7 @@ creds_protect(void)
 		return;
 	done = 1;
 	(void)setrlimit(RLIMIT_CORE, &rl);
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	compat_undumpable();
 }
 
 static void

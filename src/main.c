@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "compat.h"
 #include "creds.h"
 #include "exitcodes.h"
 #include "http.h"
@@ -198,7 +199,10 @@ version(void)
 	printf("postern %s\n", POSTERN_VERSION);
 	printf("proxies: http https chains\n");
 	printf("auth: basic digest ntlm\n");
-	printf("relay: splice, poll; fdpass\n");
+	printf("relay: %s, poll; fdpass\n", COMPAT_SPLICE ? "splice" :
+	    "read/write");
+	printf("system: %s\n", *compat_features() != '\0' ?
+	    compat_features() : "POSIX.1-2008 only");
 #ifdef POSTERN_OSSL_LAZY
 	printf("built with %s, loaded only for https proxies, Digest and "
 	    "NTLM\n", OPENSSL_VERSION_TEXT);

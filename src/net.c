@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "net.h"
 #include "util.h"
 
@@ -76,7 +77,7 @@ resolve(const char *host, unsigned port, int family, int64_t deadline,
 	snprintf(lk->host, sizeof(lk->host), "%s", host);
 	snprintf(lk->port, sizeof(lk->port), "%u", port);
 	lk->family = family;
-	if (pipe2(lk->pipe, O_CLOEXEC) == -1) {
+	if (compat_pipe(lk->pipe, 0) == -1) {
 		free(lk);
 		return NET_SYSTEM;
 	}
@@ -158,9 +159,7 @@ start_connect(struct addrinfo *a, int *err)
 {
 	int fd, on = 1;
 
-	fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd == -1) {
+	if ((fd = compat_socket(a->ai_family)) == -1) {
 		*err = errno;
 		return -1;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "exitcodes.h"
 #include "log.h"
 #include "relay.h"
@@ -17,13 +18,16 @@
 #define TLS_BUF		(64 * 1024)	/* of it, what TLS uses: 4 records */
 #define PIPE_WANT	(1024 * 1024)	/* our own pipes' size, if allowed */
 #define SPLICE_MAX	(1024 * 1024)	/* bytes asked of one splice() */
+#define PIPE_DEFAULT	65536		/* a pipe that does not say */
 #define EAGER_MAX	16		/* passes in a row without poll() */
 
 /*
- * How a direction moves bytes.  On Linux a plain tunnel never copies them
- * through user space: splice() goes straight from a pipe to the socket or
- * the reverse, or through a pipe of our own when neither end is one.
- * Terminals, O_APPEND files and TLS copy through a buffer.
+ * How a direction moves bytes.  With splice() (Linux) a plain tunnel never
+ * copies them through user space: splice() goes straight from a pipe to
+ * the socket or the reverse, or through a pipe of our own when neither end
+ * is one.  Terminals, O_APPEND files and TLS copy through a buffer, and so
+ * does everything in a build without splice (COMPAT_SPLICE is 0): the
+ * same relay, in the one mode every system has.
  */
 enum mode { M_COPY, M_DIRECT, M_PIPE };
 
@@ -140,14 +144,15 @@ net_fail(const struct relay *r, const char *what)
 
 /* What the stdio end of a direction allows: a pipe can be spliced to
  * directly, a socket or a plain file through our pipe, anything else
- * (a terminal, /dev/null, an O_APPEND file) is copied. */
+ * (a terminal, /dev/null, an O_APPEND file) is copied, as is everything
+ * where there is no splice. */
 static enum mode
 stdio_mode(int fd)
 {
 	struct stat st;
 	int fl;
 
-	if (fstat(fd, &st) == -1)
+	if (!COMPAT_SPLICE || fstat(fd, &st) == -1)
 		return M_COPY;
 	if (S_ISFIFO(st.st_mode))
 		return M_DIRECT;
@@ -173,19 +178,18 @@ static void
 set_mode(struct dir *d, enum mode mode, char *buf, size_t copy_cap)
 {
 	int stdio_fd = d->from_net ? d->out_fd : d->in_fd;
-	int sz;
+	size_t sz;
 
 	d->mode = mode;
 	if (mode == M_PIPE) {
-		if (pipe2(d->pipefd, O_NONBLOCK | O_CLOEXEC) == -1) {
+		if (compat_pipe(d->pipefd, 1) == -1) {
 			d->pipefd[0] = d->pipefd[1] = -1;
 			set_copy(d, buf, copy_cap);
 			return;
 		}
 		/* A larger pipe means fewer splices per megabyte. */
-		if ((sz = fcntl(d->pipefd[1], F_SETPIPE_SZ, PIPE_WANT)) == -1)
-			sz = fcntl(d->pipefd[1], F_GETPIPE_SZ);
-		d->cap = sz > 0 ? (size_t)sz : 65536;
+		sz = compat_pipe_size(d->pipefd[1], PIPE_WANT);
+		d->cap = sz > 0 ? sz : PIPE_DEFAULT;
 		return;
 	}
 	if (mode == M_COPY)
@@ -193,7 +197,7 @@ set_mode(struct dir *d, enum mode mode, char *buf, size_t copy_cap)
 	/* A 64 KiB pipe on the other side would cap every splice, or every
 	 * read and write of a copy, at 64 KiB: ask for more (it is only a
 	 * ceiling, and failing costs nothing). */
-	(void)fcntl(stdio_fd, F_SETPIPE_SZ, PIPE_WANT);
+	(void)compat_pipe_size(stdio_fd, PIPE_WANT);
 }
 
 static void
@@ -249,18 +253,6 @@ relay_init(struct relay *r, struct stream *net, const struct relay_cfg *c)
 	(void)stream_gather(net);
 	log_trace(2, "relay: up %s, down %s", mode_names[r->up.mode],
 	    mode_names[r->down.mode_later]);
-}
-
-static ssize_t
-do_splice(int in, int out, size_t n)
-{
-	ssize_t r;
-
-	do
-		r = splice(in, NULL, out, NULL, n, SPLICE_F_MOVE |
-		    SPLICE_F_NONBLOCK);
-	while (r == -1 && errno == EINTR);
-	return r;
 }
 
 /* The input ended: EOF, or a read error kept until the bytes before it
@@ -321,7 +313,7 @@ pull(struct dir *d, struct stream *net)
 	d->took_all = 0;
 	switch (d->mode) {
 	case M_DIRECT:
-		r = do_splice(d->in_fd, d->out_fd, SPLICE_MAX);
+		r = compat_splice(d->in_fd, d->out_fd, SPLICE_MAX);
 		if (r > 0) {
 			d->out_blocked = 0;
 			d->took_all = r == SPLICE_MAX;
@@ -331,7 +323,7 @@ pull(struct dir *d, struct stream *net)
 			d->out_blocked = !d->out_blocked;
 		break;
 	case M_PIPE:
-		r = do_splice(d->in_fd, d->pipefd[1], d->cap - d->queued);
+		r = compat_splice(d->in_fd, d->pipefd[1], d->cap - d->queued);
 		if (r > 0) {
 			d->queued += (size_t)r;
 			d->took_all = d->queued == d->cap;
@@ -358,7 +350,7 @@ push(struct dir *d, struct stream *net)
 
 	while (d->queued > 0) {
 		if (d->mode == M_PIPE)
-			r = do_splice(d->pipefd[0], d->out_fd, d->queued);
+			r = compat_splice(d->pipefd[0], d->out_fd, d->queued);
 		else if (d->from_net)
 			r = write(d->out_fd, d->buf + d->off, d->queued);
 		else
@@ -662,7 +654,7 @@ relay_fdpass(int fd)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	do
-		r = sendmsg(1, &msg, MSG_NOSIGNAL);
+		r = sendmsg(1, &msg, COMPAT_NOSIGNAL);
 	while (r == -1 && (errno == EINTR || errno == EAGAIN));
 	if (r != 1) {
 		log_error("--fdpass: passing the socket on standard output: %s",

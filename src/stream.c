@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "stream.h"
 
 void
@@ -57,7 +58,7 @@ stream_write(struct stream *s, const void *p, size_t n)
 	if (s->ops != NULL)
 		return s->ops->write(s, p, n);
 	do
-		r = send(s->fd, p, n, MSG_NOSIGNAL);
+		r = send(s->fd, p, n, COMPAT_NOSIGNAL);
 	while (r == -1 && errno == EINTR);
 	return r;
 }

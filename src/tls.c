@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "compat.h"
 #include "prompt.h"
 #include "log.h"
 #include "net.h"
@@ -261,7 +262,7 @@ wbuf_send(struct wbuf *wb)
 	ssize_t r;
 
 	while (wb->len > 0) {
-		r = send(wb->fd, wb->data + wb->off, wb->len, MSG_NOSIGNAL);
+		r = send(wb->fd, wb->data + wb->off, wb->len, COMPAT_NOSIGNAL);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)

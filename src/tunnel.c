@@ -1,5 +1,3 @@
-#include <sys/random.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -9,6 +7,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "compat.h"
 #include "exitcodes.h"
 #include "http.h"
 #include "log.h"
@@ -371,26 +370,6 @@ do_read_head(struct tunnel *t)
 	}
 }
 
-static int
-rand_bytes(void *p, size_t n)
-{
-	unsigned char *q = p;
-	ssize_t r;
-
-	/* The kernel's generator, as RAND_bytes would seed from, without
-	 * loading libcrypto for a nonce. */
-	while (n > 0) {
-		r = getrandom(q, n, 0);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		q += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static int64_t
 wall_now(void)
 {
@@ -536,7 +515,7 @@ static void
 do_auth(struct tunnel *t)
 {
 	static const char *const ntlm_restart[] = { "NTLM" };
-	static const struct auth_env env = { rand_bytes, wall_now };
+	static const struct auth_env env = { compat_random, wall_now };
 	struct hopstate *hs = &t->hs[t->hop];
 	const char *const *fields = (const char *const *)t->rp.auth;
 	size_t nfields = t->rp.nauth;

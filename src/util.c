@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compat.h"
 #include "util.h"
 
 int
@@ -127,7 +128,7 @@ void
 wipe(void *p, size_t n)
 {
 	/* Unlike memset, never removed as a dead store. */
-	explicit_bzero(p, n);
+	compat_wipe(p, n);
 }
 
 char *
