@@ -78,6 +78,18 @@ ALL_CFLAGS = -std=c11 $(SYS_CFLAGS) -DPOSTERN_VERSION='"$(VERSION)"' \
 	  $(WARN) $(SSL_CFLAGS) $(CFLAGS) $(CPPFLAGS)
 LIBS	= $(SSL_LIBS) -lpthread
 
+# Negotiate (Kerberos through GSSAPI, src/gss.h): built in when pkg-config
+# finds MIT's krb5-gssapi (Debian: libkrb5-dev), or with NEGOTIATE=1;
+# NEGOTIATE=0 leaves it out.  The library is dlopen()ed, never linked.
+ifeq ($(origin NEGOTIATE),undefined)
+NEGOTIATE := $(if $(shell $(PKG_CONFIG) --exists krb5-gssapi 2>/dev/null && echo y),1,0)
+endif
+ifeq ($(NEGOTIATE),1)
+ALL_CFLAGS += -DPOSTERN_NEGOTIATE \
+	  $(shell $(PKG_CONFIG) --cflags krb5-gssapi 2>/dev/null)
+LIBS	+= $(DL_LIBS)
+endif
+
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	  -fno-sanitize-recover=undefined
 
@@ -91,6 +103,14 @@ LIBOBJS	= $(LIBSRCS:src/%.c=$(B)/obj/%.o)
 UNITS	= $(UNITSRCS:tests/unit/%.c=$(B)/%)
 
 all: $(B)/postern
+
+# Objects differ by NEGOTIATE: switching it rebuilds them.
+NEGO_STAMP = $(B)/obj/.negotiate-$(NEGOTIATE)
+$(NEGO_STAMP):
+	@mkdir -p $(@D)
+	@rm -f $(B)/obj/.negotiate-*
+	@touch $@
+$(OBJS): $(NEGO_STAMP)
 
 # Objects differ by OPENSSL_LINK: switching it rebuilds them.
 OSSL_STAMP = $(B)/obj/.openssl-link-$(OPENSSL_LINK)

@@ -5,10 +5,10 @@
 
 _postern_opts_arg='-x --proxy -U --proxy-user --netrc-file --auth
 	--proxy-cacert --proxy-capath --proxy-cert --proxy-key
-	-H --header -A --user-agent -t --connect-timeout --idle-timeout'
+	--proxy-service-name -H --header -A --user-agent -t --connect-timeout --idle-timeout'
 _postern_opts_flag='--no-netrc --proxy-insecure -N --half-close --fdpass
 	-4 --ipv4 -6 --ipv6 -v --verbose -q --quiet -V --version -h --help'
-_postern_auth_schemes='basic digest ntlm any'
+_postern_auth_schemes='basic digest ntlm negotiate any'
 
 _postern()
 {

@@ -18,6 +18,7 @@ function __fish_postern_needs_host
         switch $a
             case -x --proxy -U --proxy-user --netrc-file --auth \
                     --proxy-cacert --proxy-capath --proxy-cert --proxy-key \
+                    --proxy-service-name \
                     -H --header -A --user-agent -t --connect-timeout \
                     --idle-timeout
                 set skip 1
@@ -34,6 +35,7 @@ function __fish_postern_auth_schemes
     printf '%s\t%s\n' basic 'Basic: the password in clear unless over https' \
         digest 'Digest: SHA-512-256, SHA-256, MD5' \
         ntlm 'NTLMv2, DOMAIN\\user or user@domain' \
+        negotiate 'Kerberos: the ticket from kinit, no password' \
         any 'Every scheme built in (the default)'
 end
 
@@ -48,6 +50,7 @@ complete -c postern -l proxy-capath -x -a '(__fish_complete_directories (command
 complete -c postern -l proxy-cert -r -F -d 'TLS client certificate for the proxy (PEM)'
 complete -c postern -l proxy-key -r -F -d 'Its private key (PEM; default: in the certificate file)'
 complete -c postern -l proxy-insecure -d "Do not verify the proxy's certificate (unsafe)"
+complete -c postern -l proxy-service-name -x -d 'Kerberos service for Negotiate (default HTTP)'
 complete -c postern -s H -l header -x -d "Extra header on the CONNECT request: 'NAME: VALUE'"
 complete -c postern -s A -l user-agent -x -d 'User-Agent of the CONNECT request'
 complete -c postern -s t -l connect-timeout -x -d 'Bound on reaching the proxy and the CONNECT exchange (seconds)'

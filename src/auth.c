@@ -84,6 +84,8 @@ auth_strerror(enum auth_rc rc)
 	case AUTH_NO_CRYPTO:
 		return "Digest and NTLM need OpenSSL's libcrypto, which could "
 		    "not be loaded (is OpenSSL 3 installed?)";
+	case AUTH_NEGOTIATE_FAILED:
+		return "GSSAPI gave no Negotiate token";
 	}
 	return "unknown error";
 }
@@ -133,10 +135,18 @@ auth_parse_list(const char *list, unsigned *mask)
 int
 auth_needs_same_connection(const struct auth_state *st)
 {
-	return st->scheme == AUTH_NTLM && st->ntlm_phase == 1;
+	return (st->scheme == AUTH_NTLM && st->ntlm_phase == 1) ||
+	    (st->scheme == AUTH_NEGOTIATE && st->nego_phase == 1);
 }
 
 void
+auth_state_clear(struct auth_state *st)
+{
+	auth_negotiate_end(st);
+	memset(st, 0, sizeof(*st));
+}
+
+int
 auth_connection_reset(struct auth_state *st)
 {
 	/*
@@ -148,7 +158,17 @@ auth_connection_reset(struct auth_state *st)
 	if (st->scheme == AUTH_NTLM && st->ntlm_phase == 1) {
 		st->ntlm_phase = 0;
 		st->scheme = 0;
+		return AUTH_NTLM;
 	}
+	/* A GSSAPI context waiting for the proxy's token is as bound to its
+	 * connection (RFC 4559 §4.2): start a new one. */
+	if (st->scheme == AUTH_NEGOTIATE && st->nego_phase == 1) {
+		auth_negotiate_end(st);
+		st->scheme = 0;
+		st->tried &= ~(unsigned)AUTH_NEGOTIATE;
+		return AUTH_NEGOTIATE;
+	}
+	return 0;
 }
 
 /* "Basic, NTLM": every scheme offered once, whole names only. */
@@ -203,6 +223,18 @@ struct choice {
 	int			 malformed;	/* an allowed one was unusable */
 };
 
+/* Negotiate needs GSSAPI, and is not tried again once it gave nothing. */
+static int
+usable(const struct auth_state *st, int scheme)
+{
+	if (!(st->allowed & (unsigned)scheme) || (st->failed & (unsigned)scheme))
+		return 0;
+	/* The caller gives GSSAPI only when Negotiate is built in. */
+	if (scheme == AUTH_NEGOTIATE)
+		return st->gss != NULL;
+	return (AUTH_BUILTIN & scheme) != 0;
+}
+
 static void
 choose(const struct auth_state *st, const struct challenge_set *cs,
     struct choice *ch)
@@ -221,8 +253,7 @@ choose(const struct auth_state *st, const struct challenge_set *cs,
 			continue;
 		}
 		scheme = scheme_of(c->scheme);
-		if (scheme == 0 || !(st->allowed & (unsigned)scheme) ||
-		    !(AUTH_BUILTIN & scheme))
+		if (scheme == 0 || !usable(st, scheme))
 			continue;
 		if (c->err == CH_SYNTAX || c->err == CH_DUPLICATE) {
 			ch->malformed = 1;
@@ -342,6 +373,10 @@ start_scheme(struct auth_state *st, const struct choice *ch,
 	enum auth_rc rc;
 	char err[256];
 
+	if (ch->scheme == AUTH_NEGOTIATE) {
+		st->realm[0] = '\0';
+		return auth_negotiate_step(st, NULL, out);
+	}
 	fill_realm(st, ch->c);
 	if (ch->scheme == AUTH_NTLM)
 		st->realm[0] = '\0';
@@ -377,6 +412,55 @@ start_scheme(struct auth_state *st, const struct choice *ch,
 	return rc;
 }
 
+/* The proxy's answer to our last Negotiate token. */
+static enum auth_rc
+nego_continue(struct auth_state *st, const struct challenge_set *cs,
+    struct buf *out)
+{
+	const struct challenge *c;
+	size_t i;
+
+	for (i = 0; i < cs->n; i++) {
+		c = &cs->ch[i];
+		if (scheme_of(c->scheme) != AUTH_NEGOTIATE)
+			continue;
+		if (c->err == CH_TOO_LONG)
+			return AUTH_TOO_LONG;
+		if (c->err != CH_OK)
+			return AUTH_BAD_CHALLENGE;
+		if (c->token68 != NULL)
+			return auth_negotiate_step(st, c->token68, out);
+	}
+	/* A 407 without a token for us: the proxy refused ours. */
+	auth_negotiate_end(st);
+	return AUTH_REJECTED;
+}
+
+/* Negotiate gave nothing, and nothing else can be chosen: say what else
+ * the proxy offered. */
+static enum auth_rc
+nego_alone(struct auth_state *st, const struct challenge_set *cs)
+{
+	int scheme, other = 0, barred = 0;
+	size_t i;
+
+	for (i = 0; i < cs->n; i++) {
+		if (cs->ch[i].scheme[0] == '\0')
+			continue;
+		scheme = scheme_of(cs->ch[i].scheme);
+		if (scheme == AUTH_NEGOTIATE)
+			continue;
+		other = 1;
+		if (scheme != 0 && (AUTH_BUILTIN & scheme) &&
+		    !(st->allowed & (unsigned)scheme))
+			barred = 1;
+	}
+	st->nego_rest = barred ? "no other scheme allowed (see --auth)" :
+	    other ? "no other scheme postern can use offered" :
+	    "no other scheme offered";
+	return AUTH_NEGOTIATE_FAILED;
+}
+
 /* The answer to the challenges of one 407, once they are parsed. */
 static enum auth_rc
 answer(struct auth_state *st, const struct challenge_set *cs,
@@ -384,17 +468,29 @@ answer(struct auth_state *st, const struct challenge_set *cs,
     struct buf *out)
 {
 	struct choice ch;
+	enum auth_rc rc;
 
 	if (cs->n == 0)
 		return AUTH_NO_CHALLENGE;
 	if (st->scheme == AUTH_NTLM && st->ntlm_phase == 1)
 		return ntlm_continue(st, cs, cred, env, out);
-	choose(st, cs, &ch);
-	if (ch.c == NULL)
-		return ch.malformed ? AUTH_BAD_CHALLENGE : AUTH_NO_SCHEME;
-	if (rejected(st, &ch))
-		return AUTH_REJECTED;
-	return start_scheme(st, &ch, cred, uri, env, out);
+	if (st->scheme == AUTH_NEGOTIATE && st->nego_phase != 0 &&
+	    (rc = nego_continue(st, cs, out)) != AUTH_NEGOTIATE_FAILED)
+		return rc;
+	/* When GSSAPI gives no token, the next scheme offered is chosen:
+	 * Negotiate is in st->failed then, and is not chosen again. */
+	for (;;) {
+		choose(st, cs, &ch);
+		if (ch.c == NULL && (st->failed & AUTH_NEGOTIATE))
+			return nego_alone(st, cs);
+		if (ch.c == NULL)
+			return ch.malformed ? AUTH_BAD_CHALLENGE : AUTH_NO_SCHEME;
+		if (rejected(st, &ch))
+			return AUTH_REJECTED;
+		rc = start_scheme(st, &ch, cred, uri, env, out);
+		if (rc != AUTH_NEGOTIATE_FAILED)
+			return rc;
+	}
 }
 
 enum auth_rc

@@ -78,4 +78,20 @@ enum auth_rc	auth_ntlm_v2(const unsigned char ntowf[16],
 		    const unsigned char *ti, size_t tilen, struct buf *nt,
 		    unsigned char lm[24]);
 
+/* auth_negotiate.c (RFC 4559, through struct auth_gss) */
+#define NEGO_TOKEN_MAX		(64 * 1024)	/* bytes of a token we send */
+#define NEGO_NAME_MAX		512		/* "service@host" */
+
+/*
+ * The next "Negotiate <token>" for st: the first when no exchange is in
+ * progress (token68 NULL), else the answer to the proxy's token68.
+ * AUTH_NEGOTIATE_FAILED when GSSAPI gave no token: the exchange is over,
+ * st->failed has AUTH_NEGOTIATE and st->nego_why says why and what to do.
+ * AUTH_REJECTED when our side is complete and the proxy wants more.
+ */
+enum auth_rc	auth_negotiate_step(struct auth_state *, const char *token68,
+		    struct buf *out);
+/* Give up the exchange in progress, if any. */
+void		auth_negotiate_end(struct auth_state *);
+
 #endif

@@ -547,10 +547,14 @@ http_connect_request(struct buf *out, const char *authority, const char *ua,
 			return -1;
 		rc |= buf_printf(out, "%s\r\n", headers[i]);
 	}
-	if (authz != NULL)
-		rc |= buf_printf(out, "Proxy-Authorization: %s\r\n", authz);
-	rc |= buf_addstr(out, "\r\n");
-	return rc == 0 ? 0 : -1;
+	/* The rest of the request keeps its own bound whatever the buffer
+	 * allows for a Negotiate token. */
+	if (rc != 0 || out->len + 2 > HTTP_REQUEST_MAX)
+		return -1;
+	if (authz != NULL && (strlen(authz) > HTTP_AUTHZ_MAX ||
+	    buf_printf(out, "Proxy-Authorization: %s\r\n", authz) != 0))
+		return -1;
+	return buf_addstr(out, "\r\n") == 0 ? 0 : -1;
 }
 
 /* Fields whose value is a credential (RFC 9110 §11.6.2, §11.7.2). */

@@ -11,7 +11,10 @@
 #define HTTP_FIELDS_MAX	100		/* header fields in one reply */
 #define HTTP_INTERIM_MAX 5		/* 1xx replies before the final one */
 #define HTTP_AUTH_MAX	16		/* Proxy-Authenticate fields kept */
-#define HTTP_REQUEST_MAX (16 * 1024)	/* our CONNECT request */
+#define HTTP_REQUEST_MAX (16 * 1024)	/* our CONNECT request, but for: */
+#define HTTP_AUTHZ_MAX	(88 * 1024)	/* its Proxy-Authorization value (a
+					   64 KiB Negotiate token in base64) */
+#define HTTP_AUTHZ_LINE_MAX (HTTP_AUTHZ_MAX + 32)	/* with name, CRLF */
 #define HTTP_DRAIN_MAX	(1024 * 1024)	/* larger 407 bodies: reconnect */
 
 enum http_rc {
@@ -109,7 +112,10 @@ int		http_redact_field(const char *line, size_t len, char *out,
  * The CONNECT request for authority, with User-Agent ua (NULL: none), the
  * extra headers (which replace a default Host or User-Agent of the same
  * name) and, if authz is not NULL, Proxy-Authorization.  -1 if anything
- * holds CR, LF or NUL or the request exceeds HTTP_REQUEST_MAX.
+ * holds CR, LF or NUL, the request but for Proxy-Authorization exceeds
+ * HTTP_REQUEST_MAX, or Proxy-Authorization exceeds HTTP_AUTHZ_MAX: only
+ * that field may be as long as a Negotiate token of users in many groups.
+ * The buffer needs room for both.
  */
 int		http_connect_request(struct buf *, const char *authority,
 		    const char *ua, char *const *headers, size_t nheaders,

@@ -29,6 +29,9 @@
 #include "util.h"
 
 #define HEADERS_MAX	64		/* -H options */
+#define SERVICE_MAX	64		/* bytes of --proxy-service-name */
+#define SERVICE_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789-_."
 #define TIMEOUT_DEFAULT_MS (30 * 1000)
 #define TIMEOUT_MAX_MS	(24 * 3600 * 1000)
 
@@ -47,6 +50,7 @@ struct config {
 	int64_t		 idle_ms;
 	int		 family;
 	unsigned	 auth_allowed;
+	const char	*service;	/* --proxy-service-name */
 	struct cred_opts creds;
 	char		*user_copy;	/* -U, ours: argv's is blanked */
 	struct tls_opts	 tls;
@@ -69,7 +73,8 @@ static const char usage_text[] =
 "  -U, --proxy-user USER[:PASS]  credentials for the (first) proxy\n"
 "      --netrc-file FILE       where to look up credentials (default $NETRC, ~/.netrc)\n"
 "      --no-netrc              do not read any netrc file\n"
-"      --auth LIST             allowed schemes: basic,digest,ntlm or any (default any)\n"
+"      --auth LIST             allowed schemes: basic,digest,ntlm,negotiate or any (default any)\n"
+"      --proxy-service-name NAME  Kerberos service for Negotiate (default HTTP)\n"
 "      --proxy-cacert FILE     trust anchors for an https proxy (default: system store)\n"
 "      --proxy-capath DIR      directory of trust anchors for an https proxy\n"
 "      --proxy-cert FILE       TLS client certificate for the proxy (PEM)\n"
@@ -99,6 +104,7 @@ enum {
 	OPT_INSECURE,
 	OPT_IDLE,
 	OPT_FDPASS,
+	OPT_SERVICE,
 };
 
 static const struct option longopts[] = {
@@ -107,6 +113,7 @@ static const struct option longopts[] = {
 	{ "netrc-file",		required_argument,	NULL, OPT_NETRC_FILE },
 	{ "no-netrc",		no_argument,		NULL, OPT_NO_NETRC },
 	{ "auth",		required_argument,	NULL, OPT_AUTH },
+	{ "proxy-service-name",	required_argument,	NULL, OPT_SERVICE },
 	{ "proxy-cacert",	required_argument,	NULL, OPT_CACERT },
 	{ "proxy-capath",	required_argument,	NULL, OPT_CAPATH },
 	{ "proxy-cert",		required_argument,	NULL, OPT_CERT },
@@ -198,7 +205,8 @@ version(void)
 {
 	printf("postern %s\n", POSTERN_VERSION);
 	printf("proxies: http https chains\n");
-	printf("auth: basic digest ntlm\n");
+	printf("auth: basic digest ntlm%s\n", AUTH_BUILTIN & AUTH_NEGOTIATE ?
+	    " negotiate" : "");
 	printf("relay: %s, poll; fdpass\n", COMPAT_SPLICE ? "splice" :
 	    "read/write");
 	printf("system: %s\n", *compat_features() != '\0' ?
@@ -373,10 +381,18 @@ proxy_option(struct config *c, int ch, char *arg)
 	case OPT_AUTH:
 		if (auth_parse_list(arg, &c->auth_allowed) == -1)
 			usage_error("invalid --auth \"%s\": use a comma list of "
-			    "basic, digest, ntlm, or any", show(arg));
+			    "basic, digest, ntlm, negotiate, or any", show(arg));
 		if ((c->auth_allowed & AUTH_BUILTIN) == 0)
 			usage_error("--auth \"%s\": no scheme that is built in",
 			    show(arg));
+		return 1;
+	case OPT_SERVICE:
+		/* The first part of a Kerberos principal: no "@" or "/". */
+		if (*arg == '\0' || strlen(arg) > SERVICE_MAX ||
+		    strspn(arg, SERVICE_CHARS) != strlen(arg))
+			usage_error("invalid --proxy-service-name \"%s\": use "
+			    "letters, digits, '-', '_' or '.'", show(arg));
+		c->service = arg;
 		return 1;
 	}
 	return 0;
@@ -546,6 +562,7 @@ main(int argc, char **argv)
 	tc.family = c.family;
 	tc.timeout_ms = c.timeout_ms;
 	tc.auth_allowed = c.auth_allowed;
+	tc.service = c.service;
 	tc.creds = &c.creds;
 	tc.tls = &c.tls;
 	rc = tunnel_open(&tc, &s);

@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "compat.h"
 #include "exitcodes.h"
+#include "gss.h"
 #include "http.h"
 #include "log.h"
 #include "net.h"
@@ -17,7 +18,7 @@
 
 #define READ_CHUNK	(16 * 1024)	/* one read of the reply */
 #define ROUNDS_MAX	8		/* 407s in one handshake, all hops */
-#define AUTHZ_MAX	(32 * 1024)	/* a Proxy-Authorization value */
+#define AUTHZ_MAX	HTTP_AUTHZ_MAX	/* a Proxy-Authorization value */
 
 /*
  * A 407 goes T_READ_HEAD -> T_READ_BODY -> T_AUTH, as curl orders it: the
@@ -386,7 +387,20 @@ auth_failed(struct tunnel *t, enum auth_rc rc)
 	if (hs->as.realm[0])
 		snprintf(realm, sizeof(realm), ", realm \"%s\"", hs->as.realm);
 	switch (rc) {
+	case AUTH_NEGOTIATE_FAILED:
+		tunnel_fail(t, EXIT_AUTH, "%s asks for Negotiate: %s; %s", t->name,
+		    hs->as.nego_why, hs->as.nego_rest != NULL ?
+		    hs->as.nego_rest : "no other scheme offered");
+		break;
 	case AUTH_NO_CREDENTIALS:
+		if (hs->as.failed & AUTH_NEGOTIATE) {
+			tunnel_fail(t, EXIT_AUTH, "%s asks for Negotiate: %s; "
+			    "and no credentials were found for the other "
+			    "schemes (offered: %s; looked in: %s)", t->name,
+			    hs->as.nego_why, offered, hs->where[0] ? hs->where :
+			    "nowhere");
+			break;
+		}
 		tunnel_fail(t, EXIT_AUTH, "%s requires authentication (offered: "
 		    "%s) and no credentials were found (looked in: %s)",
 		    t->name, offered, hs->where[0] ? hs->where : "nowhere");
@@ -460,8 +474,8 @@ do_read_body(struct tunnel *t)
  * too.  The proxies before this one answered on it: their exchanges start
  * afresh (a Digest nonce or an NTLM session does not carry over), with the
  * credentials kept.  A Type 3 answers the Type 2 of one connection only,
- * so an NTLM exchange with this proxy starts over from Type 1; returns 1
- * when it does.
+ * and a GSSAPI context waiting for the proxy's token is as bound, so such
+ * an exchange with this proxy starts over; returns its scheme when it does.
  */
 static int
 forget_connection(struct tunnel *t)
@@ -470,56 +484,61 @@ forget_connection(struct tunnel *t)
 	size_t i;
 
 	for (i = 0; i < t->hop; i++) {
-		memset(&t->hs[i].as, 0, sizeof(t->hs[i].as));
+		auth_state_clear(&t->hs[i].as);
 		buf_reset(&t->hs[i].authz);
 	}
 	if (!auth_needs_same_connection(&hs->as))
 		return 0;
-	auth_connection_reset(&hs->as);
-	return 1;
+	return auth_connection_reset(&hs->as);
 }
 
 /*
- * Ask for credentials only when a usable scheme wants them: no password
- * prompt for a proxy we cannot answer anyway.  -1 once the tunnel failed.
+ * The next Proxy-Authorization.  Credentials are looked for only when the
+ * scheme chosen wants them: no password prompt for a proxy we cannot
+ * answer anyway, nor for one that takes a Kerberos ticket.
  */
-static int
-find_credentials(struct tunnel *t, const char *const *fields,
-    size_t nfields, const struct auth_env *env)
+static enum auth_rc
+next_authz(struct tunnel *t, const char *const *fields, size_t nfields,
+    const struct auth_env *env)
 {
 	struct hopstate *hs = &t->hs[t->hop];
-	struct auth_state probe = hs->as;
 	enum auth_rc rc;
 	int64_t t0;
 
 	buf_reset(&hs->authz);
-	rc = auth_next(&probe, fields, nfields, NULL, t->next, env,
-	    &hs->authz);
-	buf_reset(&hs->authz);
-	if (rc != AUTH_NO_CREDENTIALS && rc != AUTH_OK) {
-		hs->as = probe;
-		auth_failed(t, rc);
-		return -1;
-	}
+	rc = auth_next(&hs->as, fields, nfields, hs->have_cred ? &hs->cred :
+	    NULL, t->next, env, &hs->authz);
+	if (rc != AUTH_NO_CREDENTIALS || hs->have_cred)
+		return rc;
 	t0 = now_ms();
 	if (creds_get(t->cfg->creds, &t->cfg->hops[t->hop], t->hop,
 	    &hs->cred, hs->where, sizeof(hs->where)) == 0)
 		hs->have_cred = 1;
 	/* Time spent at a prompt is the user's, not the proxy's. */
 	t->deadline += now_ms() - t0;
-	return 0;
+	if (!hs->have_cred)
+		return rc;
+	return auth_next(&hs->as, fields, nfields, &hs->cred, t->next, env,
+	    &hs->authz);
+}
+
+static void
+gss_trace(const char *line)
+{
+	log_trace(1, "%s", line);
 }
 
 /* The next Proxy-Authorization, for the connection that will carry it. */
 static void
 do_auth(struct tunnel *t)
 {
-	static const char *const ntlm_restart[] = { "NTLM" };
 	static const struct auth_env env = { compat_random, wall_now };
 	struct hopstate *hs = &t->hs[t->hop];
 	const char *const *fields = (const char *const *)t->rp.auth;
+	const char *restart[1];
 	size_t nfields = t->rp.nauth;
 	enum auth_rc rc;
+	int scheme;
 
 	if (++t->rounds > ROUNDS_MAX) {
 		tunnel_fail(t, EXIT_AUTH, "%s: giving up after %d authentication "
@@ -527,17 +546,20 @@ do_auth(struct tunnel *t)
 		return;
 	}
 	hs->as.allowed = t->cfg->auth_allowed;
-	if (t->reconnect && forget_connection(t)) {
-		log_trace(1, "%s: the NTLM exchange lost its connection; "
-		    "starting over", t->name);
-		fields = ntlm_restart;
+	/* Negotiate: the service at the proxy's host as the URL names it,
+	 * never a canonical name or a reverse lookup. */
+	hs->as.service = t->cfg->service;
+	hs->as.host = t->cfg->hops[t->hop].addr.host;
+	hs->as.gss = gss_ops();
+	hs->as.trace = gss_trace;
+	if (t->reconnect && (scheme = forget_connection(t)) != 0) {
+		log_trace(1, "%s: the %s exchange lost its connection; "
+		    "starting over", t->name, auth_scheme_name(scheme));
+		restart[0] = auth_scheme_name(scheme);
+		fields = restart;
 		nfields = 1;
 	}
-	if (!hs->have_cred && find_credentials(t, fields, nfields, &env) == -1)
-		return;
-	buf_reset(&hs->authz);
-	rc = auth_next(&hs->as, fields, nfields, hs->have_cred ? &hs->cred :
-	    NULL, t->next, &env, &hs->authz);
+	rc = next_authz(t, fields, nfields, &env);
 	if (rc != AUTH_OK) {
 		auth_failed(t, rc);
 		return;
@@ -590,7 +612,7 @@ tunnel_open(const struct tunnel_cfg *c, struct stream *s)
 	t->s = s;
 	t->deadline = now_ms() + c->timeout_ms;
 	t->state = T_CONNECT;
-	buf_init(&t->req, HTTP_REQUEST_MAX);
+	buf_init(&t->req, HTTP_REQUEST_MAX + HTTP_AUTHZ_LINE_MAX);
 	for (i = 0; i < HOPS_MAX; i++)
 		buf_init(&t->hs[i].authz, AUTHZ_MAX);
 	if (target_authority(&c->target, t->target, sizeof(t->target)) == -1) {
@@ -630,6 +652,7 @@ tunnel_open(const struct tunnel_cfg *c, struct stream *s)
 	for (i = 0; i < HOPS_MAX; i++) {
 		buf_wipe(&t->hs[i].authz);
 		cred_wipe(&t->hs[i].cred);
+		auth_state_clear(&t->hs[i].as);
 	}
 	wipe(t->rest, sizeof(t->rest));
 	free(t);

@@ -22,6 +22,7 @@ struct tunnel_cfg {
 	int			 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
 	int64_t			 timeout_ms;	/* whole handshake */
 	unsigned		 auth_allowed;	/* enum auth_scheme mask */
+	const char		*service;	/* Negotiate's; NULL: "HTTP" */
 	const struct cred_opts	*creds;
 	const struct tls_opts	*tls;
 };
