@@ -31,7 +31,11 @@ pkg-config pkg-config
 timeout coreutils
 unshare util-linux
 strace strace
-/usr/include/openssl/ssl.h libssl-dev'
+/usr/include/openssl/ssl.h libssl-dev
+/usr/sbin/krb5kdc krb5-kdc
+/usr/sbin/kadmin.local krb5-admin-server
+kinit krb5-user
+/usr/include/gssapi/gssapi.h libkrb5-dev'
 
 present() {
 	case $1 in

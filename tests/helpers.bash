@@ -27,6 +27,10 @@ unset POSTERN_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY \
     http_proxy HTTP_PROXY no_proxy NO_PROXY \
     POSTERN_PROXY_USER POSTERN_PROXY_PASSWORD NETRC
 export HOME=$BATS_FILE_TMPDIR/home
+# Nor a Kerberos ticket or realm: a suite that wants them makes its own
+# (tests/lib/krb5.bash).
+export KRB5CCNAME=FILE:$BATS_FILE_TMPDIR/no-kerberos-ticket KRB5_CONFIG=/dev/null
+unset KRB5_KDC_PROFILE KRB5_KTNAME KRB5_CLIENT_KTNAME
 mkdir -p "$HOME"
 export LC_ALL=C
 
@@ -275,13 +279,18 @@ _subst() {
 # (and on [::1]:SQUID_PORT when IPv6 loopback works: SQUID_V6=1). CONNECT is
 # allowed to every port but SQUID_BLOCKED_PORT (9), which squid answers with
 # 403. SQUID_LOG is its access log. With --auth basic, squid demands Basic
-# credentials (user alice, password in SQUID_PASSWORD) with a 407.
+# credentials (user alice, password in SQUID_PASSWORD) with a 407. With
+# --auth negotiate (or negotiate,basic: both offered, Negotiate first) it
+# takes Kerberos tickets for HTTP/localhost of the realm of start_kdc
+# (tests/lib/krb5.bash), checked with the key in KRB5_KEYTAB.
 start_squid() {
 	local dir port attempt ports pid extra auth=
 	command -v squid >/dev/null || { fail "squid is not installed (tests/deps.sh)"; return 1; }
 	if [[ ${1-} == --auth ]]; then
-		[[ ${2-} == basic ]] || { fail "start_squid: unknown auth scheme ${2-}"; return 1; }
-		auth=basic
+		case ${2-} in
+		basic | negotiate | negotiate,basic) auth=$2 ;;
+		*) fail "start_squid: unknown auth scheme ${2-}"; return 1 ;;
+		esac
 		shift 2
 	fi
 	extra=$(printf '%s\n' "$@")
@@ -294,14 +303,24 @@ start_squid() {
 		chown proxy "$dir"
 	fi
 	local authconf=
-	if [[ $auth == basic ]]; then
+	if [[ $auth == negotiate* ]]; then
+		# The helper inherits KRB5_CONFIG; no replay cache to keep.
+		authconf=$(printf '%s\n' \
+		    "auth_param negotiate program /usr/lib/squid/negotiate_kerberos_auth -s HTTP/localhost@$KRB5_REALM -k $KRB5_KEYTAB -t none" \
+		    "auth_param negotiate children 2 startup=1" \
+		    "auth_param negotiate keep_alive on")
+	fi
+	if [[ $auth == basic || $auth == *,basic ]]; then
 		_export SQUID_PASSWORD "pw-$RANDOM-$RANDOM"
 		printf 'alice:%s\n' "$(openssl passwd -apr1 "$SQUID_PASSWORD")" >"$dir/htpasswd"
 		chmod 644 "$dir/htpasswd"
-		authconf=$(printf '%s\n' \
+		authconf=$(printf '%s\n' "$authconf" \
 		    "auth_param basic program /usr/lib/squid/basic_ncsa_auth $dir/htpasswd" \
 		    "auth_param basic children 2 startup=1" \
-		    "auth_param basic realm postern-test" \
+		    "auth_param basic realm postern-test")
+	fi
+	if [[ -n $auth ]]; then
+		authconf=$(printf '%s\n' "$authconf" \
 		    "acl authed proxy_auth REQUIRED" \
 		    "http_access deny !authed")
 	fi
