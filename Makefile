@@ -145,11 +145,17 @@ asan:
 	$(MAKE) B=build/asan CFLAGS='$(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' \
 	    WERROR='$(WERROR)' all units
 
-# Everything CI runs: dependencies, both builds with warnings as errors,
-# unit tests and bats suites against both builds, one summary line.
+# The strict POSIX build (POSIX=1) in a tree of its own, for check.
+posix:
+	$(MAKE) B=build/posix POSIX=1 WERROR='$(WERROR)' all units
+
+# Everything CI runs: dependencies, the three builds (release, sanitizer,
+# strict POSIX) with warnings as errors, unit tests and bats suites
+# against each, one summary line.
 check: deps
 	$(MAKE) WERROR=-Werror all units
 	$(MAKE) WERROR=-Werror asan
+	$(MAKE) WERROR=-Werror posix
 	$(MAKE) fuzz-check
 	tests/run-tests
 
@@ -193,5 +199,5 @@ clean:
 -include tests/fuzz.mk
 -include bench/bench.mk
 
-.PHONY: all units asan check check-valgrind soak deps demo install \
+.PHONY: all units asan posix check check-valgrind soak deps demo install \
 	uninstall clean

@@ -554,6 +554,12 @@ sha() {
 	sha256sum "$1" | cut -d' ' -f1
 }
 
+# postern_relay: how the build under test relays, as its -V says:
+# "splice" or "read/write" (a build without splice, such as make POSIX=1).
+postern_relay() {
+	"$POSTERN" -V | sed -n 's/^relay: \([^,]*\),.*/\1/p'
+}
+
 require_postern() {
 	[[ -x $POSTERN ]] || fail "no postern binary at $POSTERN (run make)"
 }

@@ -52,8 +52,15 @@ fd_snapshot() {
 	[[ ${lines[3]} =~ ^3\ -\>\ socket: ]]
 }
 
-@test "with a file on stdout the relay splices through one pipe of its own" {
-	local dir=$BATS_TEST_TMPDIR
+@test "with a file on stdout the relay splices through one pipe of its own, or copies with none" {
+	local dir=$BATS_TEST_TMPDIR relay pipes
+	# A build without splice (make POSIX=1) copies through its buffer.
+	relay=$(postern_relay)
+	case $relay in
+	splice) pipes=2 ;;
+	read/write) pipes=0 ;;
+	*) fail "-V names no relay: '$relay'" ;;
+	esac
 	mkfifo "$dir/in"
 	(clean_exec "$POSTERN" -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 \
 	    "$ECHO_PORT") <"$dir/in" >"$dir/got" 2>"$dir/err" &
@@ -66,10 +73,10 @@ fd_snapshot() {
 	kill "$HELD_PID"
 	wait "$HELD_PID" || true
 	printf '%s\n' "$output"
-	# 0, 1, 2, the socket and the two ends of one pipe.
-	[ "${#lines[@]}" -eq 6 ]
+	# 0, 1, 2, the socket and, when splicing, the two ends of one pipe.
+	[ "${#lines[@]}" -eq $((4 + pipes)) ]
 	[ "$(grep -c -- '-> socket:' <<<"$output")" -eq 1 ]
-	[ "$(grep -c -- '-> pipe:' <<<"$output")" -eq 2 ]
+	[ "$(grep -c -- '-> pipe:' <<<"$output" || true)" -eq "$pipes" ]
 }
 
 @test "--idle-timeout ends a quiet tunnel with exit 9 and its message" {
