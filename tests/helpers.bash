@@ -560,6 +560,11 @@ postern_relay() {
 	"$POSTERN" -V | sed -n 's/^relay: \([^,]*\),.*/\1/p'
 }
 
+# have_negotiate: is Negotiate built into the postern under test?
+have_negotiate() {
+	"$POSTERN" -V | grep -q '^auth: .*negotiate'
+}
+
 require_postern() {
 	[[ -x $POSTERN ]] || fail "no postern binary at $POSTERN (run make)"
 }
