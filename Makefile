@@ -90,6 +90,18 @@ ALL_CFLAGS += -DPOSTERN_NEGOTIATE \
 LIBS	+= $(DL_LIBS)
 endif
 
+# PAC (JavaScript through Duktape, src/pac.h): built in when pkg-config
+# finds duktape (Debian: duktape-dev), or with PAC=1; PAC=0 leaves it
+# out.  The library is dlopen()ed only in the child process that
+# evaluates a PAC, never linked: a tunnel without a PAC never maps it.
+ifeq ($(origin PAC),undefined)
+PAC := $(if $(shell $(PKG_CONFIG) --exists duktape 2>/dev/null && echo y),1,0)
+endif
+ifeq ($(PAC),1)
+ALL_CFLAGS += -DPOSTERN_PAC $(shell $(PKG_CONFIG) --cflags duktape 2>/dev/null)
+LIBS	+= $(DL_LIBS)
+endif
+
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	  -fno-sanitize-recover=undefined
 
@@ -111,6 +123,14 @@ $(NEGO_STAMP):
 	@rm -f $(B)/obj/.negotiate-*
 	@touch $@
 $(OBJS): $(NEGO_STAMP)
+
+# And by PAC.
+PAC_STAMP = $(B)/obj/.pac-$(PAC)
+$(PAC_STAMP):
+	@mkdir -p $(@D)
+	@rm -f $(B)/obj/.pac-*
+	@touch $@
+$(OBJS): $(PAC_STAMP)
 
 # Objects differ by OPENSSL_LINK: switching it rebuilds them.
 OSSL_STAMP = $(B)/obj/.openssl-link-$(OPENSSL_LINK)
