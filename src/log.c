@@ -9,6 +9,7 @@
 #define LOG_LINE_MAX	1024	/* one traced header line, escaped */
 
 int log_verbosity;
+static char last_error[LOG_LINE_MAX];
 
 static void
 vlog(const char *fmt, va_list ap)
@@ -23,20 +24,40 @@ vlog(const char *fmt, va_list ap)
 	fprintf(stderr, "postern: %s\n", line);
 }
 
+/* Kept for the listener, which also tells its client why. */
+static void
+vlog_error(const char *fmt, va_list ap)
+{
+	va_list copy;
+
+	va_copy(copy, ap);
+	if (vsnprintf(last_error, sizeof(last_error), fmt, copy) < 0)
+		last_error[0] = '\0';
+	va_end(copy);
+	if (log_verbosity > LOG_SILENT)
+		vlog(fmt, ap);
+}
+
 void
 log_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(fmt, ap);
+	vlog_error(fmt, ap);
 	va_end(ap);
 }
 
 void
 log_verror(const char *fmt, va_list ap)
 {
-	vlog(fmt, ap);
+	vlog_error(fmt, ap);
+}
+
+const char *
+log_last_error(void)
+{
+	return last_error;
 }
 
 void

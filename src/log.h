@@ -10,10 +10,16 @@
  */
 extern int log_verbosity;
 
+/* A verbosity below -q: errors are not printed either (a listener's
+ * tunnels under -q), but still kept for log_last_error(). */
+#define LOG_SILENT	(-2)
+
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* log_error for a caller that adds to the message (usage, tunnel). */
 void	log_verror(const char *, va_list)
 	    __attribute__((format(printf, 1, 0)));
+/* The last error logged, "" if none: what a listener tells its client. */
+const char *log_last_error(void);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_trace(int level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

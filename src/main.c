@@ -19,7 +19,9 @@
 #include "creds.h"
 #include "exitcodes.h"
 #include "http.h"
+#include "listen.h"
 #include "log.h"
+#include "pacrun.h"
 #include "proxyurl.h"
 #include "relay.h"
 #include "stream.h"
@@ -51,9 +53,11 @@ struct config {
 	int		 family;
 	unsigned	 auth_allowed;
 	const char	*service;	/* --proxy-service-name */
+	const char	*pac;		/* --pac or POSTERN_PAC */
 	struct cred_opts creds;
 	char		*user_copy;	/* -U, ours: argv's is blanked */
 	struct tls_opts	 tls;
+	struct listen_cfg listen;	/* -L */
 };
 
 /* Options that only matter together, checked after the last one. */
@@ -67,9 +71,11 @@ struct flags {
 static const char usage_text[] =
 "usage: postern [options] HOST PORT\n"
 "       postern [options] HOST:PORT\n"
+"       postern [options] -L [ADDR:]PORT [HOST PORT]\n"
 "\n"
 "  -x, --proxy URL             proxy to CONNECT through: http://[user[:pass]@]host[:port],\n"
 "                              https://..., or host:port; repeat to chain proxies\n"
+"      --pac URL               proxy auto-configuration: http://, file:// or a path\n"
 "  -U, --proxy-user USER[:PASS]  credentials for the (first) proxy\n"
 "      --netrc-file FILE       where to look up credentials (default $NETRC, ~/.netrc)\n"
 "      --no-netrc              do not read any netrc file\n"
@@ -86,6 +92,10 @@ static const char usage_text[] =
 "  -N, --half-close            pass the end of input on to the tunnel and keep reading\n"
 "      --idle-timeout SECS     end the tunnel after SECS without traffic (default: never)\n"
 "      --fdpass                hand the connected socket to ssh (ProxyUseFdpass yes)\n"
+"  -L, --listen [ADDR:]PORT    listen (default 127.0.0.1, or \"systemd\"): forward each\n"
+"                              connection to HOST PORT, or without it be a CONNECT proxy\n"
+"      --allow CIDR[,CIDR...]  clients allowed to connect (needed off loopback)\n"
+"      --max-tunnels N         tunnels at once; more wait (default 256)\n"
 "  -4, --ipv4                  reach the proxy over IPv4 only\n"
 "  -6, --ipv6                  reach the proxy over IPv6 only\n"
 "  -v, --verbose               trace the exchange on stderr (repeat for more)\n"
@@ -96,6 +106,7 @@ static const char usage_text[] =
 enum {
 	OPT_NETRC_FILE = 256,
 	OPT_NO_NETRC,
+	OPT_PAC,
 	OPT_AUTH,
 	OPT_CACERT,
 	OPT_CAPATH,
@@ -105,11 +116,14 @@ enum {
 	OPT_IDLE,
 	OPT_FDPASS,
 	OPT_SERVICE,
+	OPT_ALLOW,
+	OPT_MAX_TUNNELS,
 };
 
 static const struct option longopts[] = {
 	{ "proxy",		required_argument,	NULL, 'x' },
 	{ "proxy-user",		required_argument,	NULL, 'U' },
+	{ "pac",		required_argument,	NULL, OPT_PAC },
 	{ "netrc-file",		required_argument,	NULL, OPT_NETRC_FILE },
 	{ "no-netrc",		no_argument,		NULL, OPT_NO_NETRC },
 	{ "auth",		required_argument,	NULL, OPT_AUTH },
@@ -125,6 +139,9 @@ static const struct option longopts[] = {
 	{ "half-close",		no_argument,		NULL, 'N' },
 	{ "idle-timeout",	required_argument,	NULL, OPT_IDLE },
 	{ "fdpass",		no_argument,		NULL, OPT_FDPASS },
+	{ "listen",		required_argument,	NULL, 'L' },
+	{ "allow",		required_argument,	NULL, OPT_ALLOW },
+	{ "max-tunnels",	required_argument,	NULL, OPT_MAX_TUNNELS },
 	{ "ipv4",		no_argument,		NULL, '4' },
 	{ "ipv6",		no_argument,		NULL, '6' },
 	{ "verbose",		no_argument,		NULL, 'v' },
@@ -204,7 +221,7 @@ static void
 version(void)
 {
 	printf("postern %s\n", POSTERN_VERSION);
-	printf("proxies: http https chains\n");
+	printf("proxies: http https chains%s\n", pac_builtin ? " pac" : "");
 	printf("auth: basic digest ntlm%s\n", AUTH_BUILTIN & AUTH_NEGOTIATE ?
 	    " negotiate" : "");
 	printf("relay: %s, poll; fdpass\n", COMPAT_SPLICE ? "splice" :
@@ -225,6 +242,9 @@ parse_target(struct config *c, int argc, char **argv)
 	enum target_rc rc;
 	const char *host = argv[0], *port = argc == 2 ? argv[1] : NULL;
 
+	if (argc < 1 && c->listen.arg != NULL)
+		return;		/* a local CONNECT proxy */
+	c->listen.forward = 1;
 	if (argc < 1)
 		usage_error("missing target: HOST PORT or HOST:PORT");
 	if (argc > 2)
@@ -281,12 +301,24 @@ choose_proxies(struct config *c)
 		if (proxyurl_password(c->proxy_args[i], &off, &len))
 			blank_arg(c->proxy_args[i] + off, len);
 	}
-	if (c->nhops > 0)
+	if (c->nhops > 0) {
+		c->pac = NULL;	/* -x before --pac wins */
 		return;
+	}
+	if (c->pac == NULL && (url = getenv("POSTERN_PAC")) != NULL &&
+	    *url != '\0')
+		c->pac = url;
+	if (c->pac != NULL) {
+		if (!pac_builtin)
+			usage_error("--pac: built without PAC support (PAC=0)");
+		return;		/* the PAC decides, not no_proxy */
+	}
 	url = proxy_from_env(env_get, &var);
 	np = getenv("no_proxy");
 	if (np == NULL || *np == '\0')
 		np = getenv("NO_PROXY");
+	if (c->listen.arg != NULL && !c->listen.forward)
+		c->listen.no_proxy = np;	/* applied per request */
 	if (np != NULL && noproxy_match(np, c->target.host)) {
 		log_trace(1, "no_proxy matches %s: connecting directly",
 		    c->target.host);
@@ -365,12 +397,20 @@ proxy_option(struct config *c, int ch, char *arg)
 {
 	switch (ch) {
 	case 'x':
+		if (c->pac != NULL)
+			usage_error("-x after --pac: the PAC chooses the proxy, "
+			    "a chain behind it is not supported");
 		if (c->nproxy_args == HOPS_MAX)
 			usage_error("too many proxies (at most %d)", HOPS_MAX);
 		c->proxy_args[c->nproxy_args++] = arg;
 		return 1;
 	case 'U':
 		set_user(c, arg);
+		return 1;
+	case OPT_PAC:
+		if (*arg == '\0')
+			usage_error("--pac needs a URL or a path");
+		c->pac = arg;
 		return 1;
 	case OPT_NETRC_FILE:
 		c->creds.netrc_file = arg;
@@ -455,6 +495,37 @@ request_option(struct config *c, int ch, char *arg)
 	return 0;
 }
 
+/* -L and what goes with it. */
+static int
+listen_option(struct config *c, int ch, char *arg)
+{
+	char bad[SHOW_BUF];
+	const char *why;
+
+	switch (ch) {
+	case 'L':
+		if (listen_parse(arg, &c->listen, &why) == -1)
+			usage_error("invalid -L \"%s\": %s", show(arg), why);
+		c->listen.arg = arg;
+		return 1;
+	case OPT_ALLOW:
+		if (*arg == '\0' || listen_allow_valid(arg, bad,
+		    sizeof(bad)) == -1)
+			usage_error("invalid --allow entry \"%s\": use IP "
+			    "addresses or CIDR ranges, comma separated",
+			    *arg == '\0' ? "" : bad);
+		c->listen.allow = arg;
+		return 1;
+	case OPT_MAX_TUNNELS:
+		if (parse_uint(arg, 1, LISTEN_TUNNELS_MAX,
+		    &c->listen.max_tunnels) == -1)
+			usage_error("invalid --max-tunnels: \"%s\" (a number "
+			    "from 1 to %d)", show(arg), LISTEN_TUNNELS_MAX);
+		return 1;
+	}
+	return 0;
+}
+
 /* How postern talks to the user and reaches the proxy. */
 static int
 mode_option(struct flags *f, int ch)
@@ -510,6 +581,11 @@ check_conflicts(const struct config *c, const struct flags *f)
 	if (c->fdpass && c->half_close)
 		usage_error("--fdpass and -N cannot be used together: ssh owns "
 		    "the socket after the handover");
+	if (c->listen.arg == NULL && (c->listen.allow != NULL ||
+	    c->listen.max_tunnels != 0))
+		usage_error("--allow and --max-tunnels need -L");
+	if (c->listen.arg != NULL && c->fdpass)
+		usage_error("-L and --fdpass cannot be used together");
 	if (c->fdpass && c->idle_ms > 0)
 		usage_error("--fdpass and --idle-timeout cannot be used "
 		    "together: no relay runs after the handover");
@@ -525,10 +601,11 @@ parse_options(struct config *c, int argc, char **argv)
 	c->ua = "postern/" POSTERN_VERSION;
 	c->auth_allowed = AUTH_BUILTIN;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":x:U:H:A:t:N46vqVh", longopts,
+	while ((ch = getopt_long(argc, argv, ":x:U:H:A:t:NL:46vqVh", longopts,
 	    NULL)) != -1)
 		if (!proxy_option(c, ch, optarg) && !tls_option(c, ch, optarg) &&
-		    !request_option(c, ch, optarg) && !mode_option(&f, ch))
+		    !request_option(c, ch, optarg) &&
+		    !listen_option(c, ch, optarg) && !mode_option(&f, ch))
 			bad_option(ch, argv);
 	check_conflicts(c, &f);
 	c->family = f.ipv4 ? AF_INET : f.ipv6 ? AF_INET6 : AF_UNSPEC;
@@ -565,7 +642,16 @@ main(int argc, char **argv)
 	tc.service = c.service;
 	tc.creds = &c.creds;
 	tc.tls = &c.tls;
-	rc = tunnel_open(&tc, &s);
+	if (c.pac != NULL)
+		rc = pac_tunnel(c.pac, &tc, &s);
+	else
+	if (c.listen.arg != NULL) {
+		if (c.listen.max_tunnels == 0)
+			c.listen.max_tunnels = LISTEN_TUNNELS_DEFAULT;
+		c.listen.idle_ms = c.idle_ms;
+		rc = listen_run(&c.listen, &tc, &c.creds);
+	} else
+		rc = tunnel_open(&tc, &s);
 	/* The handshake is over: credentials from the URLs go now. */
 	for (i = 0; i < c.nhops; i++)
 		proxy_clear(&c.hops[i]);
@@ -573,7 +659,7 @@ main(int argc, char **argv)
 		free_secret(&c.headers[i]);
 	free_secret(&c.user_copy);
 	c.creds.user_arg = NULL;
-	if (rc != EXIT_OK)
+	if (rc != EXIT_OK || c.listen.arg != NULL)
 		return rc;
 	if (c.fdpass) {
 		/* Bytes we already read past the 2xx header cannot travel

@@ -92,6 +92,7 @@ struct plan {
 static char upbuf[RELAY_BUF], downbuf[RELAY_BUF];
 static int saved_flags[2] = { -1, -1 };
 static uint64_t moved;		/* transfers that moved bytes, any way */
+static uint64_t nbytes[2];	/* read from stdin, from the tunnel */
 
 void
 relay_stdio_nonblock(void)
@@ -287,6 +288,7 @@ pull_copy(struct dir *d, struct stream *net)
 			break;
 		d->queued += (size_t)r;
 		got += (size_t)r;
+		nbytes[d->from_net] += (uint64_t)r;
 		moved++;
 		if (!d->from_net || !stream_is_layered(net))
 			break;
@@ -317,6 +319,7 @@ pull(struct dir *d, struct stream *net)
 		if (r > 0) {
 			d->out_blocked = 0;
 			d->took_all = r == SPLICE_MAX;
+			nbytes[d->from_net] += (uint64_t)r;
 			moved++;
 		} else if (r == -1 && errno == EAGAIN)
 			/* Either end may have blocked: wait for the other. */
@@ -327,6 +330,7 @@ pull(struct dir *d, struct stream *net)
 		if (r > 0) {
 			d->queued += (size_t)r;
 			d->took_all = d->queued == d->cap;
+			nbytes[d->from_net] += (uint64_t)r;
 			moved++;
 		}
 		break;
@@ -663,6 +667,13 @@ relay_fdpass(int fd)
 	}
 	log_trace(1, "--fdpass: socket handed over");
 	return EXIT_OK;
+}
+
+void
+relay_bytes(uint64_t *up, uint64_t *down)
+{
+	*up = nbytes[0];
+	*down = nbytes[1];
 }
 
 int

@@ -26,6 +26,9 @@ struct relay_cfg {
  */
 int	relay_run(struct stream *, const struct relay_cfg *);
 
+/* Bytes read so far from in_fd (up) and from the tunnel (down). */
+void	relay_bytes(uint64_t *up, uint64_t *down);
+
 /*
  * Hand the tunnel's socket to the process at the other end of stdout, a
  * Unix socket (ssh's ProxyUseFdpass), so that no process relays at all.
