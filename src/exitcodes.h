@@ -13,6 +13,7 @@ enum {
 	EXIT_UNREACHABLE = 7,	/* 502, 503, 504 */
 	EXIT_PROTOCOL	= 8,	/* not valid HTTP, or a limit exceeded */
 	EXIT_IDLE	= 9,	/* no traffic for --idle-timeout */
+	EXIT_PAC	= 10,	/* PAC not fetched or evaluated, or unusable */
 };
 
 #endif

@@ -90,7 +90,10 @@ tunnel_fail(struct tunnel *t, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_error("%s", msg);
+	if (rc == EXIT_CONNECT && t->cfg->errbuf != NULL)
+		snprintf(t->cfg->errbuf, t->cfg->errlen, "%s", msg);
+	else
+		log_error("%s", msg);
 	t->rc = rc;
 	tunnel_enter(t, T_FAILED);
 }

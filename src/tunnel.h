@@ -25,6 +25,10 @@ struct tunnel_cfg {
 	const char		*service;	/* Negotiate's; NULL: "HTTP" */
 	const struct cred_opts	*creds;
 	const struct tls_opts	*tls;
+	char			*errbuf;	/* set: a failure to reach the
+						 * first hop (EXIT_CONNECT) is
+						 * told here, not on stderr */
+	size_t			 errlen;
 };
 
 /*

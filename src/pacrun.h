@@ -1,0 +1,21 @@
+#ifndef POSTERN_PACRUN_H
+#define POSTERN_PACRUN_H
+
+#include "pac.h"
+#include "stream.h"
+#include "tunnel.h"
+
+#define PAC_MAX		(1024 * 1024)	/* bytes of a PAC */
+
+/*
+ * Fetch the PAC at url (http://, file:// or a path), ask it about
+ * c->target, and open the tunnel through the first entry of its answer
+ * that can be reached, each entry with its share of c->timeout_ms (which
+ * the fetch and the evaluation share too).  c->hops is ignored.  Returns
+ * as tunnel_open() does; EXIT_PAC when the PAC cannot be used, EXIT_CONNECT
+ * with one line naming every entry when none can be reached.
+ */
+int	pac_tunnel(const char *url, const struct tunnel_cfg *c,
+	    struct stream *s);
+
+#endif
