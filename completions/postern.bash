@@ -3,7 +3,7 @@
 # Keep the two lists below in step with --help (tests/options.bats checks
 # the long options).  An option that takes an argument goes in the first.
 
-_postern_opts_arg='-x --proxy -U --proxy-user --netrc-file --auth
+_postern_opts_arg='-x --proxy -U --proxy-user --netrc-file --auth --pac
 	--proxy-cacert --proxy-capath --proxy-cert --proxy-key
 	--proxy-service-name -H --header -A --user-agent -t --connect-timeout --idle-timeout'
 _postern_opts_flag='--no-netrc --proxy-insecure -N --half-close --fdpass
@@ -28,7 +28,7 @@ _postern()
 		_postern_hosts "$cur"
 		return
 		;;
-	--netrc-file | --proxy-cacert | --proxy-cert | --proxy-key)
+	--netrc-file | --pac | --proxy-cacert | --proxy-cert | --proxy-key)
 		_postern_files "$cur"
 		return
 		;;

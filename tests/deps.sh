@@ -35,7 +35,8 @@ strace strace
 /usr/sbin/krb5kdc krb5-kdc
 /usr/sbin/kadmin.local krb5-admin-server
 kinit krb5-user
-/usr/include/gssapi/gssapi.h libkrb5-dev'
+/usr/include/gssapi/gssapi.h libkrb5-dev
+/usr/include/duktape.h duktape-dev'
 
 present() {
 	case $1 in
