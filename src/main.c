@@ -642,6 +642,9 @@ main(int argc, char **argv)
 	tc.service = c.service;
 	tc.creds = &c.creds;
 	tc.tls = &c.tls;
+	if (c.listen.arg != NULL && c.pac != NULL)
+		usage_error("-L cannot be used with a PAC yet (--pac, "
+		    "POSTERN_PAC)");
 	if (c.pac != NULL)
 		rc = pac_tunnel(c.pac, &tc, &s);
 	else

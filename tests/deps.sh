@@ -31,6 +31,8 @@ pkg-config pkg-config
 timeout coreutils
 unshare util-linux
 strace strace
+curl curl
+systemd-socket-activate systemd
 /usr/include/openssl/ssl.h libssl-dev
 /usr/sbin/krb5kdc krb5-kdc
 /usr/sbin/kadmin.local krb5-admin-server

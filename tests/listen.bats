@@ -83,3 +83,185 @@ echoes() {
 	start_listener -x "127.0.0.1:$TINYPROXY_PORT"
 	run -0 echoes "$LPORT" --connect "127.0.0.1:$ECHO_PORT" --count 20 --parallel 20
 }
+
+@test "ssh to the test sshd through a forwarding listener" {
+	start_sshd
+	start_listener -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$SSHD_PORT"
+	mapfile -t args < <(ssh_args)
+	run -0 timeout 60 ssh "${args[@]}" -o "HostKeyAlias=[127.0.0.1]:$SSHD_PORT" \
+	    -p "$LPORT" "$SSH_USER@127.0.0.1" 'echo "remote says $((6 * 7))"' </dev/null
+	assert_equal "$output" "remote says 42"
+	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$SSHD_PORT "
+}
+
+@test "curl -p -x fetches a page through the local CONNECT proxy" {
+	start_target HTTP_PORT http --body 'through the listener\n'
+	start_listener -v -x "127.0.0.1:$SQUID_PORT"
+	run -0 timeout 60 curl -sS -p -x "http://127.0.0.1:$LPORT" \
+	    "http://127.0.0.1:$HTTP_PORT/"
+	assert_equal "$output" "through the listener"
+	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$HTTP_PORT "
+	wait_grep "$LERR" "tunnel 127.0.0.1:[0-9]+ -> 127.0.0.1:$HTTP_PORT via 127.0.0.1:$SQUID_PORT: [0-9]+ bytes up, [0-9]+ down, .* status 200, exit 0"
+}
+
+# connect_req PORT REQUEST: send REQUEST (printf format) to the local proxy
+# on PORT; its reply, CRs removed, in REPLY.
+connect_req() {
+	REPLY=$(printf "$2" | timeout 60 "$PY" -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=50)
+s.sendall(sys.stdin.buffer.read())
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.buffer.write(out)' "$1" | tr -d '\r')
+}
+
+@test "local proxy: 400 for a malformed request, 405 with Allow for GET" {
+	start_listener -x "127.0.0.1:$SQUID_PORT"
+	connect_req "$LPORT" 'CONNECT nowhere HTTP/1.1\r\n\r\n'
+	[[ $REPLY == "HTTP/1.1 400 Bad Request"* ]] || fail "$REPLY"
+	[[ $REPLY == *"bad request: invalid CONNECT target: "* ]] || fail "$REPLY"
+	connect_req "$LPORT" 'GET http://example.org/ HTTP/1.1\r\nHost: example.org\r\n\r\n'
+	[[ $REPLY == "HTTP/1.1 405 Method Not Allowed"* ]] || fail "$REPLY"
+	grep -qx 'Allow: CONNECT' <<<"$REPLY"
+	wait_grep "$LERR" "method GET not allowed: only CONNECT"
+}
+
+@test "local proxy: 403 when squid refuses the port" {
+	start_listener -x "127.0.0.1:$SQUID_PORT"
+	connect_req "$LPORT" "CONNECT 127.0.0.1:$SQUID_BLOCKED_PORT HTTP/1.1\r\n\r\n"
+	[[ $REPLY == "HTTP/1.1 403 Forbidden"* ]] || fail "$REPLY"
+	grep -q "refused CONNECT 127.0.0.1:$SQUID_BLOCKED_PORT: 403" <<<"$REPLY"
+	wait_grep "$LERR" "refused CONNECT 127.0.0.1:$SQUID_BLOCKED_PORT: 403"
+}
+
+@test "local proxy: 502 for a dead upstream and for failed authentication" {
+	local dead
+	dead=$(closed_port)
+	start_listener -x "127.0.0.1:$dead"
+	connect_req "$LPORT" "CONNECT 127.0.0.1:$ECHO_PORT HTTP/1.1\r\n\r\n"
+	[[ $REPLY == "HTTP/1.1 502 Bad Gateway"* ]] || fail "$REPLY"
+	grep -q "cannot connect to proxy 127.0.0.1:$dead" <<<"$REPLY" ||
+	    grep -q "cannot connect to 127.0.0.1:$dead" <<<"$REPLY" || fail "$REPLY"
+	start_squid --auth basic
+	start_listener --no-netrc -x "127.0.0.1:$SQUID_PORT"
+	connect_req "$LPORT" "CONNECT 127.0.0.1:$ECHO_PORT HTTP/1.1\r\n\r\n"
+	[[ $REPLY == "HTTP/1.1 502 Bad Gateway"* ]] || fail "$REPLY"
+	grep -q "requires authentication" <<<"$REPLY"
+}
+
+@test "local proxy: 504 when the upstream does not answer within -t" {
+	start_target MUTE_PORT eofreply
+	start_listener -t 1 -x "127.0.0.1:$MUTE_PORT"
+	connect_req "$LPORT" "CONNECT 127.0.0.1:$ECHO_PORT HTTP/1.1\r\n\r\n"
+	[[ $REPLY == "HTTP/1.1 504 Gateway Timeout"* ]] || fail "$REPLY"
+	grep -q "timed out" <<<"$REPLY"
+}
+
+@test "a client that connects and sends nothing does not block others" {
+	start_listener -x "127.0.0.1:$SQUID_PORT"
+	exec 5<>"/dev/tcp/127.0.0.1/$LPORT"
+	run -0 echoes "$LPORT" --connect "127.0.0.1:$ECHO_PORT" --count 5 --parallel 5
+	exec 5>&-
+}
+
+@test "SIGTERM with tunnels open: exit 0 and no process left" {
+	local kids hold=$BATS_TEST_TMPDIR/release pid i
+	start_listener -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
+	echoes "$LPORT" --count 3 --parallel 3 --hold "$hold" >"$BATS_TEST_TMPDIR/held" &
+	local client=$!
+	wait_grep "$BATS_TEST_TMPDIR/held" '^held$' 30
+	mapfile -t kids < <(ps -o pid= --ppid "$LPID")
+	[ "${#kids[@]}" -eq 3 ] || fail "children: ${kids[*]}"
+	kill -TERM "$LPID"
+	local st=0
+	wait "$LPID" || st=$?
+	assert_equal "$st" 0
+	for pid in "${kids[@]}"; do
+		! _alive "$pid" || fail "child $pid is still there"
+	done
+	touch "$hold"
+	wait "$client" || true
+}
+
+@test "500 tunnels in a row: the listener's fd count does not change" {
+	local before after
+	start_listener -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
+	run -0 echoes "$LPORT" --count 5 --size 10
+	before=$(ls "/proc/$LPID/fd" | wc -l)
+	run -0 echoes "$LPORT" --count 500 --size 10
+	after=$(ls "/proc/$LPID/fd" | wc -l)
+	assert_equal "$after" "$before"
+	[ -z "$(ps -o stat= --ppid "$LPID" | grep Z)" ] || fail "zombies"
+}
+
+@test "--max-tunnels 2: more connections wait, and all are served" {
+	start_listener --max-tunnels 2 -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
+	run -0 echoes "$LPORT" --count 10 --parallel 10
+	assert_equal "$(grep -c '^ok$' <<<"$output")" 10
+}
+
+@test "-L systemd: started by systemd-socket-activate" {
+	command -v systemd-socket-activate >/dev/null ||
+	    fail "systemd-socket-activate is not installed (tests/deps.sh)"
+	local port
+	port=$(free_port)
+	spawn "$BATS_TEST_TMPDIR/sa.err" systemd-socket-activate -l "127.0.0.1:$port" \
+	    "$POSTERN" -L systemd -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
+	wait_port 127.0.0.1 "$port" "$SPAWNED_PID" 20
+	run -0 echoes "$port" --count 3
+}
+
+@test "-L systemd without socket activation: exit 3" {
+	run -3 --separate-stderr postern -L systemd -x "127.0.0.1:$SQUID_PORT"
+	assert_stderr "postern: -L systemd: no socket passed (LISTEN_PID and LISTEN_FDS are not set for this process)"
+}
+
+@test "usage: bad -L, non-loopback without --allow, --allow without -L" {
+	run -2 --separate-stderr postern -L 127.0.0.1:0 -x 127.0.0.1:1
+	assert_stderr 'postern: invalid -L "127.0.0.1:0": invalid port (a number from 1 to 65535)'
+	run -2 --separate-stderr postern -L "0.0.0.0:$(free_port)" -x 127.0.0.1:1
+	[[ $stderr == *"listening on a non-loopback address needs --allow"* ]] || fail "$stderr"
+	run -2 --separate-stderr postern --allow 10.0.0.0/8 -x 127.0.0.1:1 h 1
+	assert_stderr "postern: --allow and --max-tunnels need -L"
+	run -2 --separate-stderr postern -L 1 --allow 10.0.0.0/33 -x 127.0.0.1:1
+	assert_stderr 'postern: invalid --allow entry "10.0.0.0/33": use IP addresses or CIDR ranges, comma separated'
+}
+
+@test "cannot bind: exit 3" {
+	start_listener -x "127.0.0.1:$SQUID_PORT"
+	run -3 --separate-stderr postern -L "127.0.0.1:$LPORT" -x "127.0.0.1:$SQUID_PORT"
+	[[ $stderr == "postern: cannot listen on 127.0.0.1:$LPORT: "* ]] || fail "$stderr"
+}
+
+# A non-loopback address of this machine, or nothing.
+own_address() {
+	ip -4 -o addr show scope global 2>/dev/null | awk '{ print $4 }' |
+	    cut -d/ -f1 | head -n 1
+}
+
+@test "--allow: a listed peer is served, another is closed at once and logged" {
+	local addr
+	addr=$(own_address)
+	[[ -n $addr ]] || skip "no non-loopback IPv4 address on this machine"
+	local port other dir=$BATS_TEST_TMPDIR
+	port=$(free_port)
+	spawn "$dir/allow.err" "$POSTERN" -L "$addr:$port" --allow "$addr/32" \
+	    -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
+	wait_port "$addr" "$port" "$SPAWNED_PID" 20
+	run -0 echoes "$port" --host "$addr"
+	stop_pid "$SPAWNED_PID"
+	# A range that does not hold addr.
+	other=198.51.100.0/24
+	[[ $addr != 198.51.100.* ]] || other=203.0.113.0/24
+	port=$(free_port)
+	spawn "$dir/deny.err" "$POSTERN" -L "$addr:$port" --allow "$other" \
+	    -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
+	wait_port "$addr" "$port" "$SPAWNED_PID" 20
+	run -1 echoes "$port" --host "$addr"
+	wait_grep "$dir/deny.err" "^postern: $addr:[0-9]+: connection closed: not in --allow$"
+}

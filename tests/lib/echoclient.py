@@ -5,7 +5,8 @@ the listener and check that the same bytes come back.
     echoclient.py PORT [--connect HOST:PORT] [--size N] [--count C]
                   [--parallel P] [--hold FILE]
 
-Each of COUNT connections (PARALLEL at a time) to 127.0.0.1:PORT sends, with
+Each of COUNT connections (PARALLEL at a time) to 127.0.0.1:PORT (or
+--host) sends, with
 --connect, a CONNECT request first and expects "HTTP/1.1 200"; then N bytes
 of its own pattern, and reads until as many came back. It does not
 half-close (squid and tinyproxy end a tunnel whose client half-closes). One
@@ -27,7 +28,7 @@ TIMEOUT = 30
 def one(args, i, results, held):
     data = hashlib.sha256(b"%d" % i).digest() * (args.size // 32 + 1)
     data = data[:args.size]
-    s = socket.create_connection(("127.0.0.1", args.port), timeout=TIMEOUT)
+    s = socket.create_connection((args.host, args.port), timeout=TIMEOUT)
     try:
         if args.connect:
             s.sendall(b"CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n" %
@@ -65,6 +66,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("port", type=int)
     p.add_argument("--connect")
+    p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--size", type=int, default=4096)
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--parallel", type=int, default=1)
