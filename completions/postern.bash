@@ -5,7 +5,8 @@
 
 _postern_opts_arg='-x --proxy -U --proxy-user --netrc-file --auth --pac
 	--proxy-cacert --proxy-capath --proxy-cert --proxy-key
-	--proxy-service-name -H --header -A --user-agent -t --connect-timeout --idle-timeout'
+	--proxy-service-name -H --header -A --user-agent -t --connect-timeout --idle-timeout
+	-L --listen --allow --max-tunnels'
 _postern_opts_flag='--no-netrc --proxy-insecure -N --half-close --fdpass
 	-4 --ipv4 -6 --ipv6 -v --verbose -q --quiet -V --version -h --help'
 _postern_auth_schemes='basic digest ntlm negotiate any'
@@ -44,7 +45,8 @@ _postern()
 		return
 		;;
 	-U | --proxy-user | -H | --header | -A | --user-agent | \
-	-t | --connect-timeout | --idle-timeout)
+	-t | --connect-timeout | --idle-timeout | -L | --listen | --allow | \
+	--max-tunnels)
 		return
 		;;
 	esac

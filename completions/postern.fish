@@ -20,7 +20,7 @@ function __fish_postern_needs_host
                     --proxy-cacert --proxy-capath --proxy-cert --proxy-key \
                     --proxy-service-name \
                     -H --header -A --user-agent -t --connect-timeout \
-                    --idle-timeout
+                    --idle-timeout -L --listen --allow --max-tunnels
                 set skip 1
             case '-*'
             case '*'
@@ -58,6 +58,9 @@ complete -c postern -s t -l connect-timeout -x -d 'Bound on reaching the proxy a
 complete -c postern -s N -l half-close -d 'Pass the end of input on to the tunnel and keep reading'
 complete -c postern -l idle-timeout -x -d 'End the tunnel after SECS without traffic'
 complete -c postern -l fdpass -d 'Hand the connected socket to ssh (ProxyUseFdpass yes)'
+complete -c postern -s L -l listen -x -d 'Listen on [ADDR:]PORT (or systemd) and tunnel each connection'
+complete -c postern -l allow -x -d 'Clients allowed to connect to the listener (CIDR list)'
+complete -c postern -l max-tunnels -x -d 'Tunnels of the listener at once (default 256)'
 complete -c postern -s 4 -l ipv4 -d 'Reach the proxy over IPv4 only'
 complete -c postern -s 6 -l ipv6 -d 'Reach the proxy over IPv6 only'
 complete -c postern -s v -l verbose -d 'Trace the exchange on stderr (repeat for more)'
