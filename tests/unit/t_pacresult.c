@@ -124,7 +124,7 @@ main(void)
 		if (strchr(c->in, ';') != NULL)
 			check_split(c, c->want);
 	}
-	rc = pacres_parse("PROXY a\r\nX: y:1", 17, e, PAC_ENTRIES_MAX, &n, &bad);
+	rc = pacres_parse("PROXY a\r\nX: y:1", 15, e, PAC_ENTRIES_MAX, &n, &bad);
 	is_int(rc, PACRES_BAD_HOST, "CR LF inside a host");
 	/* A NUL inside the answer is junk, not an end. */
 	rc = pacres_parse("PROXY a:1\0b", 11, e, PAC_ENTRIES_MAX, &n, &bad);

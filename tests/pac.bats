@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# Proxy auto-configuration: the PAC (from a file or a local HTTP server)
+# chooses the proxy per target; entries are tried in order; any failure of
+# the PAC is exit 10, never a silent DIRECT.
+
+load helpers
+
+setup_file() {
+	require_postern
+	"$POSTERN" -V | grep -q '^proxies:.* pac$' || skip "built without PAC"
+	start_fakeproxy PA --reply 'HTTP/1.1 200 Connection established\r\n\r\n' \
+	    --banner 'via A\n'
+	start_fakeproxy PB --reply 'HTTP/1.1 200 Connection established\r\n\r\n' \
+	    --banner 'via B\n'
+	start_echo --close-after 5
+	export DEAD=$(closed_port)
+}
+
+# pac NAME BODY: a PAC file in the test's directory; PAC is its path.
+pac() {
+	PAC=$BATS_TEST_TMPDIR/$1.pac
+	printf '%s\n' "$2" >"$PAC"
+}
+
+@test "the PAC chooses the proxy per host" {
+	pac choose "function FindProxyForURL(url, host) {
+	if (dnsDomainIs(host, '.a.test')) return 'PROXY 127.0.0.1:$PA';
+	return 'PROXY 127.0.0.1:$PB';
+}"
+	run -0 postern --pac "$PAC" db.a.test 22 </dev/null
+	[ "$output" = "via A" ]
+	run -0 postern --pac "file://$PAC" other.test 22 </dev/null
+	[ "$output" = "via B" ]
+	assert_request "$PB_REQ" other.test:22
+}
+
+@test "POSTERN_PAC is used; -x before --pac wins; -x after it is a usage error" {
+	pac env "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$PA'; }"
+	POSTERN_PAC=$PAC POSTERN_PROXY=127.0.0.1:$PB run -0 postern t.test 22 </dev/null
+	[ "$output" = "via A" ]
+	run -0 postern -x "127.0.0.1:$PB" --pac "$PAC" t.test 22 </dev/null
+	[ "$output" = "via B" ]
+	run --separate-stderr -2 postern --pac "$PAC" -x "127.0.0.1:$PB" t.test 22
+	assert_stderr "postern: -x after --pac: the PAC chooses the proxy, a chain behind it is not supported"
+}
+
+@test "url and host arguments: https://HOST:PORT/, :443 left out, IPv6 in brackets" {
+	pac args "function FindProxyForURL(url, host) {
+	if (url === 'https://h.test:22/' && host === 'h.test') return 'PROXY 127.0.0.1:$PA';
+	if (url === 'https://h.test/' && host === 'h.test') return 'PROXY 127.0.0.1:$PA';
+	if (url === 'https://[2001:db8::7]:22/' && host === '2001:db8::7') return 'PROXY 127.0.0.1:$PA';
+	return 'PROXY 127.0.0.1:$PB';
+}"
+	run -0 postern --pac "$PAC" h.test 22 </dev/null
+	[ "$output" = "via A" ]
+	run -0 postern --pac "$PAC" h.test 443 </dev/null
+	[ "$output" = "via A" ]
+	run -0 postern --pac "$PAC" '[2001:db8::7]:22' </dev/null
+	[ "$output" = "via A" ]
+}
+
+@test "DIRECT reaches the target; SOCKS entries are skipped" {
+	pac direct "function FindProxyForURL(u, h) { return 'SOCKS5 127.0.0.1:$DEAD; DIRECT'; }"
+	run -0 postern -v --pac "$PAC" 127.0.0.1 "$ECHO_PORT" <<<"ping"
+	[ "${lines[-1]}" = "ping" ]
+	[[ $output == *"PAC: skipping SOCKS 127.0.0.1:$DEAD"* ]]
+}
+
+@test "failover: a closed port moves on to the next entry" {
+	pac failover "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$DEAD; PROXY 127.0.0.1:$PA'; }"
+	run -0 postern --pac "$PAC" f.test 22 </dev/null
+	[ "$output" = "via A" ]
+}
+
+@test "all entries dead: exit 3 naming each, and DIRECT only when listed" {
+	local before
+	before=$(grep -c '^connect' "$ECHO_PORT_LOG" || true)
+	pac dead "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$DEAD; HTTPS 127.0.0.1:$DEAD'; }"
+	run --separate-stderr -3 postern --pac "$PAC" 127.0.0.1 "$ECHO_PORT" </dev/null
+	assert_stderr "postern: no entry of the PAC $PAC could be reached: PROXY 127.0.0.1:$DEAD (cannot connect to proxy 127.0.0.1:$DEAD: Connection refused); HTTPS 127.0.0.1:$DEAD (cannot connect to proxy 127.0.0.1:$DEAD: Connection refused)"
+	# A marker through DIRECT: the target's log holds its connection and
+	# no other before it.
+	pac marker "function FindProxyForURL(u, h) { return 'DIRECT'; }"
+	run -0 postern --pac "$PAC" 127.0.0.1 "$ECHO_PORT" <<<"ping"
+	[ "$output" = "ping" ]
+	wait_grep "$ECHO_PORT_LOG" "close after" 20
+	[ "$(grep -c '^connect' "$ECHO_PORT_LOG")" = $((before + 1)) ]
+}
+
+@test "the PAC over http:// from a local server" {
+	pac served "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$PB'; }"
+	start_target WEB http --body-file "$PAC"
+	run -0 postern --pac "http://127.0.0.1:$WEB/proxy.pac" s.test 22 </dev/null
+	[ "$output" = "via B" ]
+	grep -q "request b'GET /proxy.pac HTTP/1.0'" "$WEB_LOG"
+}
+
+@test "a broken PAC is exit 10 with the reason" {
+	pac syntax $'function FindProxyForURL(u, h) {\n return 1 +;\n}'
+	run --separate-stderr -10 postern --pac "$PAC" t.test 22
+	assert_stderr "postern: PAC $PAC: SyntaxError: empty expression not allowed (line 2)"
+	pac throws $'function FindProxyForURL(u, h) {\n throw new Error("no");\n}'
+	run --separate-stderr -10 postern --pac "$PAC" t.test 22
+	assert_stderr "postern: PAC $PAC: Error: no (line 2)"
+	pac number "function FindProxyForURL(u, h) { return 42; }"
+	run --separate-stderr -10 postern --pac "$PAC" t.test 22
+	assert_stderr "postern: PAC $PAC: returned number, not a string"
+	pac empty "function FindProxyForURL(u, h) { return ''; }"
+	run --separate-stderr -10 postern --pac "$PAC" t.test 22
+	assert_stderr "postern: PAC $PAC: unusable answer \"\": an empty answer"
+	pac socks "function FindProxyForURL(u, h) { return 'SOCKS s:1'; }"
+	run --separate-stderr -10 postern --pac "$PAC" t.test 22
+	assert_stderr "postern: PAC $PAC: unusable answer \"SOCKS s:1\": only SOCKS entries, which postern does not speak"
+	run --separate-stderr -10 postern --pac "$BATS_TEST_TMPDIR/none.pac" t.test 22
+	assert_stderr "postern: PAC $BATS_TEST_TMPDIR/none.pac: cannot fetch: No such file or directory"
+}
+
+@test "an endless loop, an allocation bomb, a 2 MiB PAC: exit 10" {
+	pac loop "function FindProxyForURL(u, h) { for (;;); }"
+	run --separate-stderr -10 postern --pac "$PAC" t.test 22
+	assert_stderr "postern: PAC $PAC: ran out of CPU time (1 s)"
+	pac bomb "function FindProxyForURL(u, h) { var s = 'x'; for (;;) s = s + s + s.length; }"
+	run --separate-stderr -10 postern --pac "$PAC" t.test 22
+	assert_stderr "postern: PAC $PAC: out of memory (more than 64 MiB)"
+	PAC=$BATS_TEST_TMPDIR/big.pac
+	head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$PAC"
+	run --separate-stderr -10 postern --pac "$PAC" t.test 22
+	assert_stderr "postern: PAC $PAC: cannot fetch: larger than 1024 KiB"
+}
+
+@test "a tunnel without a PAC does not load Duktape; one with a PAC does not keep it" {
+	start_fakeproxy PH --mode relay --target "127.0.0.1:$ECHO_PORT" --banner 'via A\n'
+	pac maps "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$PH'; }"
+	local out=$BATS_TEST_TMPDIR/out pid
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	exec 8<>"$BATS_TEST_TMPDIR/in"
+	"$POSTERN" -x "127.0.0.1:$PH" m.test 22 <&8 >"$out" 2>&1 &
+	pid=$!
+	wait_grep "$out" "via A" 20
+	! grep -q duktape "/proc/$pid/maps"
+	kill "$pid"; wait "$pid" || true
+	"$POSTERN" --pac "$PAC" m.test 22 <&8 >"$out.2" 2>&1 &
+	pid=$!
+	wait_grep "$out.2" "via A" 20
+	! grep -q duktape "/proc/$pid/maps"
+	kill "$pid"; wait "$pid" || true
+	exec 8>&-
+}
