@@ -6,7 +6,7 @@
  * inclusive; one that starts after it ends wraps around (FRI to MON).
  */
 const char pacjs_utils[] =
-"function isPlainHostName(h) { return String(h).indexOf('.') < 0; }\n"
+"function isPlainHostName(h) { return !/[.:]/.test(String(h)); }\n"
 "function dnsDomainIs(h, d) {\n"
 "	h = String(h).toLowerCase(); d = String(d).toLowerCase();\n"
 "	return h.length >= d.length &&\n"

@@ -1,0 +1,359 @@
+/*
+ * Every PAC function through pac_eval_here(), in this process: a fixed
+ * clock, a stub resolver that counts its calls, a fixed time zone.  The
+ * date and time functions are checked at a moment where local time and GMT
+ * fall on different days, months and years, and with ranges that wrap.
+ * Skipped (one TAP skip line) in a PAC=0 build or when Duktape cannot be
+ * loaded.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pac.h"
+#include "tap.h"
+
+#define SCRIPT_MAX	4096
+
+/*
+ * Tuesday 2024-12-31 23:30:00 GMT; with TZ XST-2 the local time is
+ * Wednesday 2025-01-01 01:30:00.
+ */
+#define NOW_MS		INT64_C(1735687800000)
+#define LOCAL_TZ	"XST-2"
+
+static int lookups;
+
+static const struct {
+	const char	*host;
+	const char	*v4;		/* AF_INET; NULL: none */
+	const char	*all;		/* AF_UNSPEC; NULL: none */
+} names[] = {
+	{ "www.corp.test", "10.1.2.3", "10.1.2.3" },
+	{ "v6.test", "10.1.2.4", "2001:db8::5;10.1.2.4" },
+	{ "only6.test", NULL, "2001:db8::6" },
+};
+
+static int
+stub_resolve(const char *host, int family, char *out, size_t outlen)
+{
+	const char *a;
+	size_t i;
+
+	lookups++;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(names[i].host, host) != 0)
+			continue;
+		a = family == AF_INET ? names[i].v4 : names[i].all;
+		if (a == NULL)
+			return -1;
+		snprintf(out, outlen, "%s", a);
+		return 0;
+	}
+	return -1;
+}
+
+static enum pac_rc last_rc;
+
+/* The script run with the fixed clock; its answer or "ERROR: reason". */
+static const char *
+run_script(const char *script, const char *route)
+{
+	static char out[PAC_ANSWER_MAX];
+	struct pac_job j;
+
+	memset(&j, 0, sizeof(j));
+	j.script = script;
+	j.len = strlen(script);
+	j.name = "t_pac";
+	j.url = "https://h.test:22/";
+	j.host = "h.test";
+	j.route = route;
+	j.now = NOW_MS;
+	j.resolve = stub_resolve;
+	if ((last_rc = pac_eval_here(&j, out, sizeof(out))) != PAC_OK) {
+		memmove(out + 7, out, strlen(out) + 1 > sizeof(out) - 7 ?
+		    sizeof(out) - 8 : strlen(out) + 1);
+		memcpy(out, "ERROR: ", 7);
+		out[sizeof(out) - 1] = '\0';
+	}
+	return out;
+}
+
+/* The value of a JavaScript expression, as String() makes it. */
+static const char *
+js(const char *expr)
+{
+	char script[SCRIPT_MAX];
+
+	snprintf(script, sizeof(script),
+	    "function FindProxyForURL(url, host) { return String(%s); }", expr);
+	return run_script(script, "127.0.0.1");
+}
+
+static const struct jcase {
+	const char	*expr;
+	const char	*want;
+} plain[] = {
+	{ "isPlainHostName('www')", "true" },
+	{ "isPlainHostName('www.corp.test')", "false" },
+	{ "isPlainHostName('2001:db8::1')", "false" },
+	{ "dnsDomainIs('www.corp.test', '.corp.test')", "true" },
+	{ "dnsDomainIs('WWW.Corp.Test', '.corp.test')", "true" },
+	{ "dnsDomainIs('evilcorp.test', '.corp.test')", "false" },
+	{ "dnsDomainIs('www', '.corp.test')", "false" },
+	{ "localHostOrDomainIs('www', 'www.corp.test')", "true" },
+	{ "localHostOrDomainIs('www.corp.test', 'www.corp.test')", "true" },
+	{ "localHostOrDomainIs('www.other.test', 'www.corp.test')", "false" },
+	{ "localHostOrDomainIs('home', 'www.corp.test')", "false" },
+	{ "dnsDomainLevels('www')", "0" },
+	{ "dnsDomainLevels('www.corp.test')", "2" },
+	{ "shExpMatch('a.corp.test', '*.corp.test')", "true" },
+	{ "shExpMatch('corp.test', '*.corp.test')", "false" },
+	{ "shExpMatch('a.b', 'a?b')", "true" },
+	{ "shExpMatch('axxb', 'a?b')", "false" },
+	{ "shExpMatch('axb', 'a.b')", "false" },
+	{ "shExpMatch('a+b', 'a+b')", "true" },
+	{ "shExpMatch('aab', 'a+b')", "false" },
+	{ "shExpMatch('(x)[y]', '(x)[y]')", "true" },
+	{ "shExpMatch('2001:db8::1', '2001:db8:*')", "true" },
+	{ "convert_addr('10.1.2.3')", "167838211" },
+	{ "convert_addr('255.255.255.255')", "4294967295" },
+	{ "dnsResolve('www.corp.test')", "10.1.2.3" },
+	{ "dnsResolve('v6.test')", "10.1.2.4" },
+	{ "dnsResolve('only6.test')", "null" },
+	{ "dnsResolve('nx.test')", "null" },
+	{ "isResolvable('www.corp.test')", "true" },
+	{ "isResolvable('only6.test')", "false" },
+	{ "isResolvable('nx.test')", "false" },
+	{ "isInNet('www.corp.test', '10.0.0.0', '255.0.0.0')", "true" },
+	{ "isInNet('10.1.2.3', '10.1.0.0', '255.255.0.0')", "true" },
+	{ "isInNet('10.2.2.3', '10.1.0.0', '255.255.0.0')", "false" },
+	{ "isInNet('10.2.2.3', '0.0.0.0', '0.0.0.0')", "true" },
+	{ "isInNet('nx.test', '0.0.0.0', '0.0.0.0')", "false" },
+	{ "dnsResolveEx('v6.test')", "2001:db8::5;10.1.2.4" },
+	{ "dnsResolveEx('only6.test')", "2001:db8::6" },
+	{ "dnsResolveEx('nx.test')", "" },
+	{ "isResolvableEx('only6.test')", "true" },
+	{ "isResolvableEx('nx.test')", "false" },
+	{ "isInNetEx('2001:db8::1', '2001:db8::/32')", "true" },
+	{ "isInNetEx('2001:db9::1', '2001:db8::/32')", "false" },
+	{ "isInNetEx('2001:db8::1', '::/0')", "true" },
+	{ "isInNetEx('2001:db8::1', '2001:db8::1/128')", "true" },
+	{ "isInNetEx('2001:db8::1', '2001:db8::/129')", "false" },
+	{ "isInNetEx('10.1.2.3', '10.0.0.0/8')", "true" },
+	{ "isInNetEx('10.1.2.3', '10.1.2.2/31')", "true" },
+	{ "isInNetEx('10.1.2.3', '10.1.2.4/31')", "false" },
+	{ "isInNetEx('10.1.2.3', '2001:db8::/32')", "false" },
+	{ "isInNetEx('10.1.2.3', '10.0.0.0')", "false" },
+	{ "isInNetEx('10.1.2.3', '10.0.0.0/x')", "false" },
+	{ "sortIpAddressList('10.0.0.10;2001:db8::2;10.0.0.9;2001:db8::1')",
+	    "2001:db8::1;2001:db8::2;10.0.0.9;10.0.0.10" },
+	{ "sortIpAddressList('10.0.0.1')", "10.0.0.1" },
+	{ "sortIpAddressList('x;10.0.0.1')", "false" },
+	{ "sortIpAddressList('')", "false" },
+	{ "getClientVersion()", "1.0" },
+	{ "alert('hello')", "undefined" },
+	{ "myIpAddress()", "127.0.0.1" },
+};
+
+/* At NOW_MS: GMT is TUE 2024-12-31 23:30, local WED 2025-01-01 01:30. */
+static const struct jcase dated[] = {
+	{ "weekdayRange('TUE', 'GMT')", "true" },
+	{ "weekdayRange('tue', 'gmt')", "true" },
+	{ "weekdayRange('TUE')", "false" },
+	{ "weekdayRange('WED')", "true" },
+	{ "weekdayRange('MON', 'WED')", "true" },
+	{ "weekdayRange('MON', 'TUE')", "false" },
+	{ "weekdayRange('SAT', 'TUE', 'GMT')", "true" },
+	{ "weekdayRange('SAT', 'TUE')", "false" },
+	{ "weekdayRange('FRI', 'MON', 'GMT')", "false" },
+	{ "weekdayRange('XYZ')", "false" },
+	{ "dateRange(31, 'GMT')", "true" },
+	{ "dateRange(31)", "false" },
+	{ "dateRange(1)", "true" },
+	{ "dateRange('DEC', 'GMT')", "true" },
+	{ "dateRange('JAN')", "true" },
+	{ "dateRange(2024, 'GMT')", "true" },
+	{ "dateRange(2025)", "true" },
+	{ "dateRange(2024)", "false" },
+	{ "dateRange('NOV', 'FEB')", "true" },
+	{ "dateRange('NOV', 'FEB', 'GMT')", "true" },
+	{ "dateRange('MAR', 'OCT')", "false" },
+	{ "dateRange(15, 5, 'GMT')", "true" },
+	{ "dateRange(2, 30)", "false" },
+	{ "dateRange(1, 'DEC', 2024, 31, 'DEC', 2024, 'GMT')", "true" },
+	{ "dateRange(1, 'DEC', 2024, 31, 'DEC', 2024)", "false" },
+	{ "dateRange(20, 'DEC', 2024, 10, 'JAN', 2025)", "true" },
+	{ "dateRange('DEC', 2024, 'JAN', 2025, 'GMT')", "true" },
+	{ "dateRange('JAN', 2025, 'MAR', 2025, 'GMT')", "false" },
+	{ "dateRange(1, 'DEC')", "false" },
+	{ "timeRange(23, 'GMT')", "true" },
+	{ "timeRange(23)", "false" },
+	{ "timeRange(1)", "true" },
+	{ "timeRange(22, 2)", "true" },
+	{ "timeRange(22, 2, 'GMT')", "true" },
+	{ "timeRange(0, 1)", "false" },
+	{ "timeRange(1, 2)", "true" },
+	{ "timeRange(1, 30, 1, 30)", "true" },
+	{ "timeRange(1, 31, 2, 0)", "false" },
+	{ "timeRange(23, 31, 0, 0, 'GMT')", "false" },
+	{ "timeRange(23, 0, 0, 30, 'GMT')", "true" },
+	{ "timeRange(23, 30, 0, 23, 30, 0, 'GMT')", "true" },
+	{ "timeRange(23, 30, 1, 23, 59, 59, 'GMT')", "false" },
+	{ "timeRange(1, 2, 3)", "false" },
+};
+
+static void
+run_table(const struct jcase *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		is_str(js(t[i].expr), t[i].want, "%s", t[i].expr);
+}
+
+/* A name asked for three times in one evaluation is looked up once; a
+ * new evaluation asks again. */
+static void
+test_lookup_cache(void)
+{
+	lookups = 0;
+	is_str(js("dnsResolve('www.corp.test') + isResolvable('www.corp.test')"
+	    " + isInNet('www.corp.test', '10.0.0.0', '255.0.0.0')"),
+	    "10.1.2.3truetrue", "three uses of one name");
+	is_int(lookups, 1, "one lookup for them");
+	lookups = 0;
+	is_str(js("dnsResolveEx('nx.test') + dnsResolveEx('nx.test') + "
+	    "dnsResolve('nx.test')"), "null", "a failed lookup is kept too");
+	is_int(lookups, 2, "once per family");
+}
+
+static int
+have_ipv6_loopback(void)
+{
+	struct sockaddr_in6 a;
+	int fd, r;
+
+	if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) == -1)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.sin6_family = AF_INET6;
+	a.sin6_port = htons(9);
+	a.sin6_addr = in6addr_loopback;
+	r = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return r;
+}
+
+/* Toward the route when it is an address; else an address all the same. */
+static void
+test_my_address(void)
+{
+	const char *r;
+	unsigned char a[16];
+
+	r = run_script("function FindProxyForURL(u, h) "
+	    "{ return myIpAddressEx(); }", "127.0.0.1");
+	ok(strlen(r) > 10 && strcmp(r + strlen(r) - 10, ";127.0.0.1") == 0 ?
+	    1 : strcmp(r, "127.0.0.1") == 0, "myIpAddressEx toward 127.0.0.1 "
+	    "ends with it: %s", r);
+	r = run_script("function FindProxyForURL(u, h) "
+	    "{ return myIpAddress(); }", "h.test");
+	ok(inet_pton(AF_INET, r, a) == 1, "myIpAddress toward a name is an "
+	    "IPv4 address: %s", r);
+	if (!have_ipv6_loopback()) {
+		ok(1, "# SKIP no IPv6 loopback");
+		return;
+	}
+	r = run_script("function FindProxyForURL(u, h) "
+	    "{ return myIpAddressEx(); }", "::1");
+	ok(strncmp(r, "::1;", 4) == 0 || strcmp(r, "::1") == 0,
+	    "myIpAddressEx toward ::1 starts with it: %s", r);
+}
+
+/* alert() goes to the -v trace, escaped. */
+static void
+test_alert(void)
+{
+	char path[] = "/tmp/t_pac.XXXXXX", got[256];
+	FILE *f;
+	size_t n;
+	int fd, saved;
+
+	if ((fd = mkstemp(path)) == -1 || (saved = dup(2)) == -1) {
+		ok(0, "alert: a temporary file");
+		return;
+	}
+	unlink(path);
+	fflush(stderr);
+	dup2(fd, 2);
+	log_verbosity = 1;
+	js("alert('line\\none')");
+	log_verbosity = 0;
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fdopen(fd, "r");
+	rewind(f);
+	n = fread(got, 1, sizeof(got) - 1, f);
+	got[n] = '\0';
+	fclose(f);
+	is_str(got, "postern: PAC alert: line\\none\n", "alert at -v");
+}
+
+static void
+test_entry_points(void)
+{
+	is_str(run_script("function FindProxyForURL(u, h) { return 'DIRECT'; }"
+	    "function FindProxyForURLEx(u, h) { return 'PROXY ex:1'; }",
+	    NULL), "PROXY ex:1", "FindProxyForURLEx is preferred");
+	is_str(run_script("function FindProxyForURL(u, h) { return u + ' ' +"
+	    " h; }", NULL), "https://h.test:22/ h.test", "url and host");
+	is_str(run_script("var FindProxyForURL = 1;", NULL),
+	    "ERROR: defines no function FindProxyForURL", "no function");
+	is_int(last_rc, PAC_BAD_RESULT, "no function: PAC_BAD_RESULT");
+	is_str(run_script("function FindProxyForURL(u, h) { return null; }",
+	    NULL), "ERROR: returned null, not a string", "null");
+	is_str(run_script("function FindProxyForURL(u, h) { }", NULL),
+	    "ERROR: returned undefined, not a string", "undefined");
+	is_str(run_script("function dnsResolve(h) { return '10.9.9.9'; }\n"
+	    "function FindProxyForURL(u, h) { return isInNet('x', '10.9.0.0', "
+	    "'255.255.0.0') ? 'DIRECT' : 'PROXY p:1'; }", NULL), "DIRECT",
+	    "a PAC may redefine a function the others call");
+}
+
+int
+main(void)
+{
+	char out[PAC_ANSWER_MAX];
+	struct pac_job j;
+
+	if (!pac_builtin) {
+		printf("ok 1 # SKIP built without PAC support\n1..1\n");
+		return 0;
+	}
+	memset(&j, 0, sizeof(j));
+	j.script = j.name = j.url = j.host = "";
+	if (pac_eval_here(&j, out, sizeof(out)) == PAC_LOAD) {
+		printf("ok 1 # SKIP %s\n1..1\n", out);
+		return 0;
+	}
+	setenv("TZ", LOCAL_TZ, 1);
+	tzset();
+	run_table(plain, sizeof(plain) / sizeof(plain[0]));
+	run_table(dated, sizeof(dated) / sizeof(dated[0]));
+	test_lookup_cache();
+	test_my_address();
+	test_alert();
+	test_entry_points();
+	return done_testing();
+}
