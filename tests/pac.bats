@@ -4,10 +4,17 @@
 # the PAC is exit 10, never a silent DIRECT.
 
 load helpers
+load lib/tls
 
 setup_file() {
 	require_postern
 	"$POSTERN" -V | grep -q '^proxies:.* pac$' || skip "built without PAC"
+	make_pki "$BATS_FILE_TMPDIR/pki"
+	start_squid
+	start_tinyproxy
+	start_stunnel TLS "$SQUID_PORT" "$PKI/server.pem" "$PKI/server.key"
+	start_target ECHO2 echo --close-after 5
+	start_target ECHO3 echo --close-after 5
 	start_fakeproxy PA --reply 'HTTP/1.1 200 Connection established\r\n\r\n' \
 	    --banner 'via A\n'
 	start_fakeproxy PB --reply 'HTTP/1.1 200 Connection established\r\n\r\n' \
@@ -145,4 +152,61 @@ pac() {
 	! grep -q duktape "/proc/$pid/maps"
 	kill "$pid"; wait "$pid" || true
 	exec 8>&-
+}
+
+@test "null and undefined answers: exit 10" {
+	pac null "function FindProxyForURL(u, h) { return null; }"
+	run --separate-stderr -10 postern --pac "$PAC" t.test 22
+	assert_stderr "postern: PAC $PAC: returned null, not a string"
+	pac undef "function FindProxyForURL(u, h) { }"
+	run --separate-stderr -10 postern --pac "$PAC" t.test 22
+	assert_stderr "postern: PAC $PAC: returned undefined, not a string"
+}
+
+@test "squid and tinyproxy chosen by the PAC per target; HTTPS through stunnel" {
+	pac real "function FindProxyForURL(url, host) {
+	if (shExpMatch(url, '*:$ECHO2/')) return 'PROXY 127.0.0.1:$TINYPROXY_PORT';
+	if (shExpMatch(url, '*:$ECHO3/')) return 'HTTPS 127.0.0.1:$TLS';
+	return 'PROXY 127.0.0.1:$SQUID_PORT';
+}"
+	run -0 --separate-stderr postern --pac "$PAC" 127.0.0.1 "$ECHO_PORT" <<<"sqd1"
+	[ "$output" = "sqd1" ]
+	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127\.0\.0\.1:$ECHO_PORT "
+	run -0 --separate-stderr postern --pac "$PAC" 127.0.0.1 "$ECHO2" <<<"tny1"
+	[ "$output" = "tny1" ]
+	wait_grep "$TINYPROXY_LOG" "CONNECT 127\.0\.0\.1:$ECHO2 "
+	run -0 --separate-stderr postern --pac "$PAC" --proxy-cacert "$PKI/ca.pem" \
+	    127.0.0.1 "$ECHO3" <<<"tls1"
+	[ "$output" = "tls1" ]
+	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127\.0\.0\.1:$ECHO3 "
+	# The HTTPS entry is verified as an https:// proxy is.
+	run --separate-stderr -4 postern --pac "$PAC" 127.0.0.1 "$ECHO3" </dev/null
+	assert_stderr "postern: TLS with 127.0.0.1:$TLS failed: certificate verify failed (unable to get local issuer certificate)"
+}
+
+# corp_pac: tests/lib/corp.pac.in with this file's proxies, in PAC.
+corp_pac() {
+	PAC=$BATS_TEST_TMPDIR/corp.pac
+	_subst "$LIB/corp.pac.in" "$PAC" "DEAD=$DEAD" "SQUID=$SQUID_PORT" \
+	    "TINY=$TINYPROXY_PORT" "TLS=$TLS" "ECHO2=$ECHO2" "ECHO3=$ECHO3"
+	[ "$(wc -l <"$PAC")" -gt 250 ]
+}
+
+@test "a corporate PAC: internal names DIRECT, the site's failover list, port rules, HTTPS" {
+	corp_pac
+	run -0 postern -v --pac "$PAC" localhost "$ECHO_PORT" <<<"dir1"
+	[ "${lines[-1]}" = "dir1" ]
+	[[ $output == *"postern: PAC $PAC: \"DIRECT\""* ]]
+	run -0 postern -v --pac "$PAC" 127.0.0.1 "$ECHO_PORT" <<<"lab1"
+	[ "${lines[-1]}" = "lab1" ]
+	[[ $output == *"postern: PAC alert: site lab for 127.0.0.1"* ]]
+	[[ $output == *"postern: PAC: 127.0.0.1:$DEAD: cannot connect to proxy 127.0.0.1:$DEAD: Connection refused; trying the next entry"* ]]
+	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127\.0\.0\.1:$ECHO_PORT "
+	run -0 --separate-stderr postern --pac "$PAC" 127.0.0.1 "$ECHO2" <<<"prt1"
+	[ "$output" = "prt1" ]
+	wait_grep "$TINYPROXY_LOG" "CONNECT 127\.0\.0\.1:$ECHO2 "
+	run -0 --separate-stderr postern --pac "$PAC" --proxy-cacert "$PKI/ca.pem" \
+	    127.0.0.1 "$ECHO3" <<<"tls2"
+	[ "$output" = "tls2" ]
+	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127\.0\.0\.1:$ECHO3 "
 }
