@@ -23,7 +23,8 @@ _bench_saved_goal := $(.DEFAULT_GOAL)
 BENCH_DIR	?= build/bench
 BENCH_CC	?= cc
 BENCH_CFLAGS	?= -O2 -Wall -Wextra
-BENCH_PROGS	= fastproxy discard source echo sink pingpong launch thinrelay
+BENCH_PROGS	= fastproxy discard source echo sink pingpong launch thinrelay \
+		  echod tunnels
 BENCH_BINS	= $(BENCH_PROGS:%=$(BENCH_DIR)/%)
 BENCH_POSTERN	?= $(or $(B),build)/postern
 BENCH_ARGS	?=

@@ -24,6 +24,9 @@ What it measures, for postern and each peer, interleaved run by run:
 and the same through an https proxy (stunnel before fastproxy), a
 throughput row through squid, and scp through sshd with ProxyCommand,
 ProxyCommand + ProxyUseFdpass, and a direct connection.
+The listener section sets postern -L against proxytunnel -a and socat's
+fork listener: tunnels set up per second, PSS per idle tunnel and MB/s
+through one tunnel (bench/echod.c and bench/tunnels.c).
 
 With --previous PATH (make bench BENCH_PREVIOUS=<git rev>), a second build
 of postern runs as a client of its own beside the current one, and each
@@ -753,6 +756,251 @@ def section_ssh(b, postern, pp, have_fdpass, previous=None):
     stop(sshd)
 
 
+# ---------------------------------------------------------------- listener
+
+
+def listening(port):
+    """Whether something listens on TCP port `port` (IPv4 or IPv6), from
+    /proc/net: a probe connection would be a tunnel, and discard takes
+    only one."""
+    for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(f) as fh:
+                next(fh)
+                for line in fh:
+                    w = line.split()
+                    if w[3] == "0A" and int(w[1].rsplit(":", 1)[1], 16) == port:
+                        return True
+        except OSError:
+            pass
+    return False
+
+
+def tree_pss_kb(pid):
+    """The sum of the PSS of pid and all its descendants (smaps_rollup)."""
+    todo, total = [pid], 0
+    while todo:
+        p = todo.pop()
+        try:
+            with open("/proc/%d/smaps_rollup" % p) as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+            for t in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/children" % (p, t)) as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass  # it ended meanwhile
+    return total
+
+
+def listener_tools(postern, pp, most):
+    """The listeners: argv(listen port, host, port) forwards every
+    connection through fastproxy on pp to host:port."""
+    proxy = "127.0.0.1:%d" % pp
+    return [
+        Tool("postern", "postern -L",
+             lambda lp, h, p: [postern, "-L", "127.0.0.1:%d" % lp,
+                               "--max-tunnels", str(most), "-x",
+                               "http://" + proxy, h, str(p)], postern),
+        # -a takes a port only: proxytunnel binds 0.0.0.0 (backlog 8).
+        Tool("proxytunnel", "proxytunnel -a (0.0.0.0)",
+             lambda lp, h, p: ["proxytunnel", "-q", "-a", str(lp), "-p", proxy,
+                               "-d", "%s:%d" % (h, p)], "proxytunnel"),
+        Tool("socat", "socat TCP-LISTEN,fork",
+             lambda lp, h, p: ["socat", "TCP-LISTEN:%d,bind=127.0.0.1,fork,"
+                               "reuseaddr,backlog=128" % lp,
+                               "PROXY:127.0.0.1:%s:%d,proxyport=%d"
+                               % (h, p, pp)], "socat"),
+    ]
+
+
+class Listener:
+    """One listener of a tool, forwarding to 127.0.0.1:target."""
+
+    def __init__(self, b, tool, target):
+        for _ in range(5):
+            self.port = free_port()
+            self.p = spawn(tool.argv(self.port, "127.0.0.1", target),
+                           tool.name, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL,
+                           stderr=b.logf("listener-" + tool.name),
+                           env=clean_env())
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and self.p.poll() is None:
+                if listening(self.port):
+                    return
+                time.sleep(0.01)
+            stop(self.p)
+        raise RuntimeError("%s did not listen" % tool.label)
+
+    def close(self):
+        stop(self.p)
+
+
+def tunnels(b, args, timeout, stdin=subprocess.DEVNULL):
+    """bench/tunnels ARGS: (its Popen, a line reader on its stdout)."""
+    p = spawn([b.bin("tunnels")] + [str(x) for x in args], "tunnels",
+              stdin=stdin, stdout=subprocess.PIPE,
+              stderr=b.logf("tunnels"))
+    return p, Lines(p.stdout)
+
+
+def listener_run(b, tool, echo_port, rnd):
+    """Setup rates, idle memory and one tunnel's MB/s for one listener."""
+    a = b.a
+    L = Listener(b, tool, echo_port)
+    try:
+        for scen, par, n in (("seq", 1, a.l_seq), ("par", a.l_par, a.l_parn)):
+            p, out = tunnels(b, ["rate", L.port, n, par], 120)
+            line = out.line(120)
+            ok = wait4(p, 5) is not None and p.returncode == 0 and line
+            p.stdout.close()
+            if not ok:
+                stop(p)
+                b.record("listener", tool, scen, rnd, False,
+                         why="tunnels: " + b.log_tail("tunnels", 1))
+                continue
+            cnt, el, med = (int(x) for x in line.split())
+            b.record("listener", tool, scen, rnd, True, rate=cnt / (el / 1e9),
+                     median_ms=med / 1e6)
+        base = tree_pss_kb(L.p.pid)
+        p, out = tunnels(b, ["hold", L.port, a.l_idle], 120,
+                         stdin=subprocess.PIPE)
+        line = out.line(120)
+        held = tree_pss_kb(L.p.pid)
+        p.stdin.close()
+        if wait4(p, 30) is None or p.returncode != 0 or not line:
+            stop(p)
+            b.record("listener", tool, "idle", rnd, False,
+                     why="tunnels hold: " + b.log_tail("tunnels", 1))
+        else:
+            b.record("listener", tool, "idle", rnd, True,
+                     pss_mb=held / 1024, base_kb=base,
+                     pss_kb=(held - base) / a.l_idle)
+        p.stdout.close()
+    finally:
+        L.close()
+    srv = Server([b.bin("discard"), str(a.size)], b.logf("servers"))
+    L = Listener(b, tool, srv.port)
+    try:
+        p, out = tunnels(b, ["send", L.port, a.size], b.timeout_for(a.size))
+        line = srv.result(b.timeout_for(a.size))
+        t0 = out.line(30)
+        if wait4(p, 10) is None:
+            stop(p)
+        p.stdout.close()
+        got, t_last = (int(x) for x in line.split()) if line else (0, 0)
+        if got != a.size or not t0:
+            b.record("listener", tool, "upload", rnd, False,
+                     why="%d of %d bytes arrived (%s)" % (
+                         got, a.size, b.log_tail("listener-" + tool.name, 1)))
+        else:
+            secs = (t_last - int(t0)) / 1e9
+            b.record("listener", tool, "upload", rnd, True, secs=secs,
+                     mbps=a.size / MB / secs)
+    finally:
+        srv.close(1)
+        L.close()
+
+
+def section_listener(b, postern, pp):
+    """postern -L against proxytunnel -a and socat's fork listener, all
+    forwarding to echod (or discard) through fastproxy; and a stdio
+    postern's upload, for the MB/s target."""
+    a = b.a
+    tools = [t for t in listener_tools(postern, pp, a.l_idle + 64)
+             if available(t)]
+    stdio = Tool("postern-stdio", "postern (stdio, as a ProxyCommand)",
+                 lambda h, p: [postern, "-x", "http://127.0.0.1:%d" % pp, h,
+                               str(p)], postern)
+    echo = Server([b.bin("echod")], b.logf("servers"), "echod")
+    try:
+        for rnd in range(a.rounds):
+            k = rnd % len(tools)
+            for tool in tools[k:] + tools[:k]:
+                listener_run(b, tool, echo.port, rnd)
+            b.upload("listener", stdio, rnd)
+            log("listener: round %d of %d done" % (rnd + 1, a.rounds))
+    finally:
+        stop(echo.p)
+        echo.p.stdout.close()
+    return [t.name for t in tools]
+
+
+LCOLS = [  # key, scenario, header, digits, higher is better
+    ("rate", "seq", "tunnels/s, one at a time", 0, True),
+    ("rate", "par", "tunnels/s, %d at once", 0, True),
+    ("pss_kb", "idle", "PSS KB per idle tunnel", 0, False),
+    ("pss_mb", "idle", "PSS MB, %d idle", 1, False),
+    ("mbps", "upload", "MB/s, one tunnel", 0, True),
+]
+
+
+def listener_report(R, a):
+    """The listener table and issue 15's targets."""
+    names = [r["label"] for r in R if r["section"] == "listener"]
+    if not names:
+        return []
+    cols = [(k, s, h % a.l_par if "at once" in h else h % a.l_idle
+             if "idle" in h and "%" in h else h, d, up)
+            for k, s, h, d, up in LCOLS]
+    rows = []
+    for name in ("postern", "proxytunnel", "socat", "postern-stdio"):
+        lab = [r["label"] for r in R if r["section"] == "listener" and
+               r["tool"] == name]
+        if lab:
+            rows.append((name, lab[0]))
+    peers = [n for n, _ in rows if n in ("proxytunnel", "socat")]
+    tl, S, rat = table(R, "listener", rows, cols, peers)
+    lines = ["## Listener: postern -L against proxytunnel -a and socat "
+             "TCP-LISTEN,fork (forwarding through fastproxy to an echo "
+             "server)", "",
+             "A tunnel is set up when its first byte has come back from the "
+             "echo server (bench/tunnels.c): %d one after another, %d with "
+             "%d at once. Memory: the PSS of the listener and all its "
+             "processes with %d tunnels open and idle, less the same "
+             "before they opened, per tunnel. MB/s: %s through one tunnel "
+             "to discard; the stdio row is the plain section's upload."
+             % (a.l_seq, a.l_parn, a.l_par, a.l_idle,
+                "%d MiB" % (a.size >> 20)), ""] + tl + [""]
+    best = rat.get("best")
+    if "postern" not in S or not best:
+        return lines
+    P, t = S["postern"], []
+    for i in (0, 1):
+        if best[i] and P[i]:
+            lim = 2 * best[i][0][0]
+            ok = P[i][0] >= lim
+            t.append(("Setup rate, %s: ≥ 2× best peer's" % cols[i][2],
+                      "%.0f/s (best peer %s %.0f/s)" % (P[i][0], best[i][1],
+                                                       best[i][0][0]), ok,
+                      "met" if ok else "%.2f× best, limit 2" %
+                      (P[i][0] / best[i][0][0])))
+    if best[2] and P[2]:
+        lim = 0.5 * best[2][0][0]
+        ok = P[2][0] <= lim
+        t.append(("Memory per idle tunnel ≤ ½ best peer's",
+                  "%.0f KB (best peer %s %.0f KB)" % (P[2][0], best[2][1],
+                                                     best[2][0][0]), ok,
+                  "met" if ok else "%.2f× best, limit 0.5" %
+                  (P[2][0] / best[2][0][0])))
+    Q = S.get("postern-stdio")
+    if Q and Q[4] and P[4]:
+        ok = P[4][0] >= Q[4][0]
+        t.append(("MB/s through one tunnel ≥ a stdio postern's",
+                  "%.0f MB/s (stdio %.0f)" % (P[4][0], Q[4][0]), ok,
+                  "met" if ok else "%.1f%% below" %
+                  ((1 - P[4][0] / Q[4][0]) * 100)))
+    lines += ["### Targets (issue 15)", "", "| target | measured | met? |",
+              "|---|---|---|"]
+    for what, meas, ok, how in t:
+        lines.append("| %s | %s | %s |" % (what, meas, "yes" if ok else
+                                            "**no** (%s)" % how))
+    return lines + [""]
+
+
 # ---------------------------------------------------------------- statistics
 
 
@@ -814,7 +1062,8 @@ def main():
     ap.add_argument("--floor", default="postern",
                     choices=("postern", "socat", "nc"),
                     help="the direct connection used as the floor")
-    ap.add_argument("--sections", default="plain,tls,squid,ssh")
+    ap.add_argument("--sections", default="plain,tls,squid,ssh,listener",
+                    help="comma list of plain, tls, squid, ssh, listener")
     ap.add_argument("--tools", default=None,
                     help="comma list: only these clients (development)")
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -832,6 +1081,10 @@ def main():
     a.rtt_rounds = a.rtt_rounds or (1000 if a.quick else 10000)
     a.start_launches = 5 if a.quick else 15
     a.rounds = a.rounds or 3
+    # The listener section: tunnels one at a time, at once (and how many
+    # at once), and held open idle.
+    a.l_seq, a.l_parn, a.l_par, a.l_idle = (50, 50, 10, 50) if a.quick \
+        else (500, 500, 50, 500)
     # One scp moves a GiB in a few seconds with ssh and sshd each on a
     # core: the direct runs alone spread by 2x, so this ratio needs more.
     a.ssh_rounds = a.rounds if a.quick else max(a.rounds, 5)
@@ -962,6 +1215,13 @@ def main():
         if not have_fdpass:
             notes.append("postern --help does not list --fdpass yet: "
                          "no fdpass row.")
+
+    if "listener" in sections:
+        try:
+            section_listener(b, a.postern, pp)
+        except RuntimeError as e:
+            notes.append("The listener section did not run: %s." % e)
+            log(str(e))
 
     stop(fp.p)
     elapsed = time.monotonic() - t_start
@@ -1190,6 +1450,8 @@ def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
                             "%.1f%% of direct's MB/s" % (rr * 100), rr >= 0.95,
                             "met" if rr >= 0.95 else "%.1f%% short" %
                             ((0.95 - rr) * 100)))
+
+    lines += listener_report(R, a)
 
     versus = [v for v in versus if v]
     if versus:
