@@ -9,6 +9,11 @@
 #ifdef HAVE_GETRANDOM
 #include <sys/random.h>
 #endif
+#ifdef HAVE_GETIFADDRS
+#include <net/if.h>
+#include <netdb.h>
+#include <ifaddrs.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -209,6 +214,41 @@ compat_wipe(void *p, size_t n)
 #endif
 }
 
+#ifdef HAVE_GETIFADDRS
+int
+compat_if_address(int family, char *out, size_t outlen)
+{
+	struct ifaddrs *ifa, *i;
+	socklen_t sl;
+	int rc = -1;
+
+	if (getifaddrs(&ifa) == -1)
+		return -1;
+	for (i = ifa; i != NULL && rc == -1; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family ||
+		    (i->ifa_flags & IFF_UP) == 0 ||
+		    (i->ifa_flags & IFF_LOOPBACK) != 0)
+			continue;
+		sl = family == AF_INET ? sizeof(struct sockaddr_in) :
+		    sizeof(struct sockaddr_in6);
+		if (getnameinfo(i->ifa_addr, sl, out, (socklen_t)outlen, NULL,
+		    0, NI_NUMERICHOST) == 0 && strchr(out, '%') == NULL)
+			rc = 0;
+	}
+	freeifaddrs(ifa);
+	return rc;
+}
+#else
+int
+compat_if_address(int family, char *out, size_t outlen)
+{
+	(void)family;
+	(void)out;
+	(void)outlen;
+	return -1;
+}
+#endif
+
 static const char features[] = ""
 #ifdef HAVE_SPLICE
     " splice"
@@ -240,6 +280,9 @@ static const char features[] = ""
 #endif
 #ifdef HAVE_EXPLICIT_BZERO
     " explicit_bzero"
+#endif
+#ifdef HAVE_GETIFADDRS
+    " getifaddrs"
 #endif
     ;
 

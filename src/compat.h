@@ -59,6 +59,13 @@ void	compat_undumpable(void);
 /* Zero n bytes in a way the compiler cannot drop as a dead store. */
 void	compat_wipe(void *, size_t n);
 
+/*
+ * The address of the first interface that is up and not a loopback, of
+ * family (AF_INET or AF_INET6), as text: 0, or -1 when there is none or
+ * the system cannot list its interfaces (getifaddrs() is not POSIX).
+ */
+int	compat_if_address(int family, char *out, size_t outlen);
+
 /* The optional calls this build uses, space separated ("" for none). */
 const char	*compat_features(void);
 

@@ -41,6 +41,7 @@ pac_eval_here(const struct pac_job *j, char *out, size_t outlen)
 
 #include <duktape.h>
 
+#include "compat.h"
 #include "log.h"
 #include "pacjs.h"
 #include "util.h"
@@ -366,7 +367,8 @@ route_from(int family, const char *dest, char *out, size_t outlen)
 }
 
 /* Toward the target when it is an address, else toward a documentation
- * address (RFC 5737, RFC 3849), which takes the default route. */
+ * address (RFC 5737, RFC 3849), which takes the default route; without a
+ * route, the first interface that is not a loopback. */
 static int
 my_address(int family, char *out, size_t outlen)
 {
@@ -375,7 +377,9 @@ my_address(int family, char *out, size_t outlen)
 	if (job->route != NULL && route_from(family, job->route, out,
 	    outlen) == 0)
 		return 0;
-	return route_from(family, probe, out, outlen);
+	if (route_from(family, probe, out, outlen) == 0)
+		return 0;
+	return compat_if_address(family, out, outlen);
 }
 
 static duk_ret_t

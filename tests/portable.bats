@@ -23,11 +23,11 @@ posix_tree() {
 	    skip "no POSIX build in build/posix (make posix makes it; make check does)"
 }
 
-@test "the POSIX build's objects call none of splice, pipe2, getrandom, prctl, explicit_bzero" {
+@test "the POSIX build's objects call none of splice, pipe2, getrandom, prctl, explicit_bzero, getifaddrs" {
 	posix_tree
 	local called bad sym
 	called=$(nm_undefined "$ROOT"/build/posix/obj/*.o)
-	bad=$(grep -xE 'splice|pipe2|getrandom|prctl|explicit_bzero|accept4|dup3' <<<"$called" || true)
+	bad=$(grep -xE 'splice|pipe2|getrandom|prctl|explicit_bzero|accept4|dup3|getifaddrs' <<<"$called" || true)
 	assert_equal "$bad" "" "Linux-only calls in build/posix/obj"
 	# What compat.o calls instead: the portable paths.
 	called=$(nm_undefined "$ROOT/build/posix/obj/compat.o")
@@ -67,7 +67,8 @@ posix_tree() {
 	called=$(nm_undefined "$obj"/*.o)
 	line=$("$POSTERN" -V | sed -n 's/^system: //p')
 	[[ -n $line ]] || fail "no system line in -V"
-	for name in splice pipe2 getrandom arc4random_buf prctl procctl explicit_bzero; do
+	for name in splice pipe2 getrandom arc4random_buf prctl procctl explicit_bzero \
+	    getifaddrs; do
 		sym=0
 		grep -qx "$name" <<<"$called" && sym=1
 		if [[ " $line " == *" $name "* ]]; then

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -156,6 +157,32 @@ test_features(void)
 	    "it names splice exactly when the relay can use it");
 }
 
+/* Where the system lists its interfaces, an address that is not a
+ * loopback; in the portable build none. */
+static void
+test_if_address(void)
+{
+	char a[INET6_ADDRSTRLEN];
+	unsigned char b[16];
+	int r;
+
+	r = compat_if_address(AF_INET, a, sizeof(a));
+#ifdef HAVE_GETIFADDRS
+	if (r == -1) {
+		ok(1, "# SKIP no interface but the loopback");
+		return;
+	}
+	ok(inet_pton(AF_INET, a, b) == 1 && b[0] != 127,
+	    "compat_if_address: an IPv4 address not in 127/8 (%s)", a);
+	ok(strstr(compat_features(), "getifaddrs") != NULL, "-V names getifaddrs");
+#else
+	(void)b;
+	is_int(r, -1, "compat_if_address: none in the portable build");
+	ok(strstr(compat_features(), "getifaddrs") == NULL,
+	    "-V does not name getifaddrs");
+#endif
+}
+
 static void
 test_undumpable(void)
 {
@@ -177,6 +204,7 @@ main(void)
 	test_wipe();
 	test_splice();
 	test_features();
+	test_if_address();
 	test_undumpable();
 	return done_testing();
 }
