@@ -5,6 +5,7 @@
 # time, stopped by PID.
 
 load helpers
+load lib/tls
 
 setup_file() {
 	require_postern
@@ -264,4 +265,108 @@ own_address() {
 	wait_port "$addr" "$port" "$SPAWNED_PID" 20
 	run -1 echoes "$port" --host "$addr"
 	wait_grep "$dir/deny.err" "^postern: $addr:[0-9]+: connection closed: not in --allow$"
+}
+
+# The PID of the program ttyprompt.py (PID) runs: its leader's child.
+ttyprompt_job() {
+	local leader
+	leader=$(ps -o pid= --ppid "$1" | tr -d ' ')
+	ps -o pid= --ppid "$leader" | tr -d ' '
+}
+
+@test "squid Basic, -U alice and a terminal: the password is asked once for two tunnels" {
+	python3 -c 'import os; os.openpty()' 2>/dev/null || skip "no pseudo-terminals here"
+	start_squid --auth basic
+	local t=$BATS_TEST_TMPDIR/terminal port tp job st=0
+	port=$(free_port)
+	"$PY" "$LIB/ttyprompt.py" --timeout 90 --transcript "$t" \
+	    --answer "Proxy password for 127.0.0.1:$SQUID_PORT: =$SQUID_PASSWORD" \
+	    -- "$POSTERN" -L "127.0.0.1:$port" -U alice -x "127.0.0.1:$SQUID_PORT" \
+	    127.0.0.1 "$ECHO_PORT" </dev/null >"$BATS_TEST_TMPDIR/tty.out" 2>&1 3>&- &
+	tp=$!
+	wait_port 127.0.0.1 "$port" "$tp" 30 || fail "the listener did not start"
+	run -0 echoes "$port" --count 2
+	assert_equal "$output" "ok"$'\n'"ok"
+	job=$(ttyprompt_job "$tp")
+	[[ -n $job ]] || fail "no listener under ttyprompt"
+	kill -TERM "$job"
+	wait "$tp" || st=$?
+	echo "terminal: $(cat "$t")"
+	assert_equal "$st" 0
+	assert_equal "$(grep -c '^Proxy password for' "$t")" 1
+	assert_equal "$(grep -c '^answered ' "$t")" 1
+	! grep -qF "$SQUID_PASSWORD" "$t"
+	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$ECHO_PORT alice "
+	# wait_port's probe made a tunnel too: two or more, all as alice.
+	(($(grep -c "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$ECHO_PORT alice " "$SQUID_LOG") >= 2))
+}
+
+@test "local proxy: the upstream down then up: 502, then the next client is served" {
+	local port dir=$BATS_TEST_TMPDIR pid
+	port=$(closed_port)
+	start_listener -x "127.0.0.1:$port"
+	connect_req "$LPORT" "CONNECT 127.0.0.1:$ECHO_PORT HTTP/1.1\r\n\r\n"
+	[[ $REPLY == "HTTP/1.1 502 Bad Gateway"* ]] || fail "$REPLY"
+	_subst "$LIB/tinyproxy.conf.in" "$dir/tinyproxy.conf" "PORT=$port" \
+	    "DIR=$dir" "EXTRA="
+	spawn "$dir/tinyproxy.out" tinyproxy -d -c "$dir/tinyproxy.conf"
+	pid=$SPAWNED_PID
+	wait_port 127.0.0.1 "$port" "$pid" 20 ||
+	    skip "port $port was taken before tinyproxy could bind it"
+	run -0 echoes "$LPORT" --connect "127.0.0.1:$ECHO_PORT"
+	assert_equal "$output" "ok"
+	_alive "$LPID" || fail "the listener ended"
+}
+
+@test "-L [::1]:PORT: an IPv6 listener" {
+	have_ipv6 || skip "no IPv6 loopback (::1) on this machine"
+	local port dir=$BATS_TEST_TMPDIR
+	port=$(free_port both)
+	spawn "$dir/v6.err" "$POSTERN" -v -L "[::1]:$port" -x "127.0.0.1:$SQUID_PORT" \
+	    127.0.0.1 "$ECHO_PORT"
+	wait_port ::1 "$port" "$SPAWNED_PID" 20 || fail "$(cat "$dir/v6.err")"
+	run -0 echoes "$port" --host ::1 --size 100000
+	assert_equal "$output" "ok"
+	wait_grep "$dir/v6.err" "^postern: listening on \[::1\]:$port$"
+	wait_grep "$dir/v6.err" "tunnel \[::1\]:[0-9]+ -> 127.0.0.1:$ECHO_PORT via "
+}
+
+@test "-q: a tunnel's failure is told to its client only; the listener's own still shows" {
+	local dead
+	dead=$(closed_port)
+	start_listener -q -x "127.0.0.1:$dead"
+	connect_req "$LPORT" "CONNECT 127.0.0.1:$ECHO_PORT HTTP/1.1\r\n\r\n"
+	[[ $REPLY == "HTTP/1.1 502 Bad Gateway"* ]] || fail "$REPLY"
+	connect_req "$LPORT" 'GET / HTTP/1.1\r\n\r\n'
+	[[ $REPLY == "HTTP/1.1 405 Method Not Allowed"* ]] || fail "$REPLY"
+	# Each reply was sent after its tunnel's log line would have been.
+	assert_equal "$(cat "$LERR")" ""
+	run -3 --separate-stderr postern -q -L "127.0.0.1:$LPORT" -x "127.0.0.1:$dead"
+	[[ $stderr == "postern: cannot listen on 127.0.0.1:$LPORT: "* ]] || fail "$stderr"
+}
+
+@test "git clone over https through the local CONNECT proxy" {
+	command -v git >/dev/null || fail "git is not installed"
+	local dir=$BATS_TEST_TMPDIR hport
+	make_pki
+	git init -q "$dir/src"
+	printf 'cloned through postern -L\n' >"$dir/src/README"
+	git -C "$dir/src" add README
+	git -C "$dir/src" -c user.name=t -c user.email=t@example.org commit -qm one
+	mkdir "$dir/www"
+	git clone -q --bare "$dir/src" "$dir/www/repo.git"
+	# The dumb protocol: static files, served by http.server behind stunnel.
+	git -C "$dir/www/repo.git" update-server-info
+	hport=$(free_port)
+	spawn "$dir/http.log" "$PY" -m http.server --bind 127.0.0.1 \
+	    --directory "$dir/www" "$hport"
+	wait_port 127.0.0.1 "$hport" "$SPAWNED_PID" 20 || fail "http.server did not start"
+	start_stunnel HTTPS "$hport" "$PKI/server.pem" "$PKI/server.key"
+	start_listener -v -x "127.0.0.1:$SQUID_PORT"
+	run -0 env -u no_proxy -u NO_PROXY GIT_SSL_CAINFO="$PKI/ca.pem" \
+	    https_proxy="http://127.0.0.1:$LPORT" GIT_TERMINAL_PROMPT=0 \
+	    timeout 60 git clone -q "https://127.0.0.1:$HTTPS/repo.git" "$dir/dst"
+	assert_equal "$(cat "$dir/dst/README")" "cloned through postern -L"
+	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$HTTPS "
+	wait_grep "$LERR" "tunnel 127.0.0.1:[0-9]+ -> 127.0.0.1:$HTTPS via 127.0.0.1:$SQUID_PORT: .* status 200, exit 0"
 }
