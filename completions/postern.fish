@@ -43,7 +43,7 @@ complete -c postern -f
 complete -c postern -s x -l proxy -x -a '(__fish_print_hostnames)' -d 'Proxy to CONNECT through: http://, https:// or host:port; repeat to chain'
 complete -c postern -s U -l proxy-user -x -d 'Credentials for the first proxy: USER[:PASS]'
 complete -c postern -l netrc-file -r -F -d 'Where to look up credentials (default $NETRC, ~/.netrc)'
-complete -c postern -l pac -r -F -d 'Proxy auto-configuration: http://, file:// or a path'
+complete -c postern -l pac -r -F -d 'Proxy auto-configuration: http(s)://, file://, a path'
 complete -c postern -l no-netrc -d 'Do not read any netrc file'
 complete -c postern -l auth -x -a '(__fish_complete_list , __fish_postern_auth_schemes)' -d 'Allowed authentication schemes'
 complete -c postern -l proxy-cacert -r -F -d 'Trust anchors for an https proxy (PEM)'

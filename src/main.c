@@ -75,7 +75,7 @@ static const char usage_text[] =
 "\n"
 "  -x, --proxy URL             proxy to CONNECT through: http://[user[:pass]@]host[:port],\n"
 "                              https://..., or host:port; repeat to chain proxies\n"
-"      --pac URL               proxy auto-configuration: http://, file:// or a path\n"
+"      --pac URL               proxy auto-configuration: http(s)://, file://, a path\n"
 "  -U, --proxy-user USER[:PASS]  credentials for the (first) proxy\n"
 "      --netrc-file FILE       where to look up credentials (default $NETRC, ~/.netrc)\n"
 "      --no-netrc              do not read any netrc file\n"

@@ -5,10 +5,8 @@
 #include "stream.h"
 #include "tunnel.h"
 
-#define PAC_MAX		(1024 * 1024)	/* bytes of a PAC */
-
 /*
- * Fetch the PAC at url (http://, file:// or a path), ask it about
+ * Fetch the PAC at url (http://, https://, file:// or a path), ask it about
  * c->target, and open the tunnel through the first entry of its answer
  * that can be reached, each entry with its share of c->timeout_ms (which
  * the fetch and the evaluation share too).  c->hops is ignored.  Returns

@@ -210,3 +210,23 @@ corp_pac() {
 	[ "$output" = "tls2" ]
 	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127\.0\.0\.1:$ECHO3 "
 }
+
+@test "the PAC over https://, verified as https proxies are" {
+	pac tls "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$PB'; }"
+	start_target WEBT http --body-file "$PAC"
+	start_stunnel PACTLS "$WEBT" "$PKI/server.pem" "$PKI/server.key"
+	run -0 postern --pac "https://localhost:$PACTLS/t.pac" \
+	    --proxy-cacert "$PKI/ca.pem" s.test 22 </dev/null
+	[ "$output" = "via B" ]
+	grep -q "request b'GET /t.pac HTTP/1.0'" "$WEBT_LOG"
+	run -0 postern --pac "https://127.0.0.1:$PACTLS/t.pac" \
+	    --proxy-capath "$PKI/capath" s.test 22 </dev/null
+	[ "$output" = "via B" ]
+	run --separate-stderr -10 postern --pac "https://localhost:$PACTLS/t.pac" s.test 22 </dev/null
+	assert_stderr "postern: PAC https://localhost:$PACTLS/t.pac: cannot fetch: TLS: certificate verify failed (unable to get local issuer certificate)"
+	start_stunnel PACOTHER "$WEBT" "$PKI/other.pem" "$PKI/other.key"
+	run --separate-stderr -10 postern --pac "https://localhost:$PACOTHER/t.pac" \
+	    --proxy-cacert "$PKI/ca.pem" s.test 22 </dev/null
+	assert_stderr "postern: PAC https://localhost:$PACOTHER/t.pac: cannot fetch: TLS: certificate verify failed (hostname mismatch)"
+	[ "$(grep -c "request b'GET" "$WEBT_LOG")" = 2 ]
+}

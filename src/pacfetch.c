@@ -1,0 +1,310 @@
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+#include "pacfetch.h"
+#include "stream.h"
+#include "target.h"
+#include "util.h"
+
+#define PAC_HEAD_MAX	(16 * 1024)	/* header block of the PAC server */
+#define PAC_REQ_MAX	2048
+
+static int
+read_file(const char *path, struct buf *out, char *err, size_t errlen)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd, rc = 200;
+
+	if ((fd = open(path, O_RDONLY | O_NOCTTY)) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (buf_add(out, chunk, (size_t)n) == -1) {
+			snprintf(err, errlen, "larger than %d KiB",
+			    PAC_MAX / 1024);
+			rc = -1;
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+/* A validator goes back on the wire: printable ASCII only. */
+static int
+wire_safe(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * scheme://host[:port][/path]: the request, and where to connect.  cond,
+ * when set, makes it conditional (RFC 9110 §13.1.1, §13.1.3).
+ */
+static int
+http_request(const char *url, int tls, const struct pac_validators *cond,
+    struct target *t, struct buf *req)
+{
+	const char *auth = url + (tls ? 8 : 7), *path;
+	char a[AUTHORITY_MAX];
+	size_t alen;
+
+	path = auth + strcspn(auth, "/?#");
+	alen = (size_t)(path - auth);
+	if (alen == 0 || alen >= sizeof(a) || memchr(auth, '@', alen) != NULL)
+		return -1;
+	memcpy(a, auth, alen);
+	a[alen] = '\0';
+	if (target_parse(a, NULL, t) != TARGET_OK &&
+	    target_parse(a, tls ? "443" : "80", t) != TARGET_OK)
+		return -1;
+	if (*path == '\0' || *path == '#')
+		path = "/";
+	if (strpbrk(path, " \t\r\n") != NULL)
+		return -1;
+	if (buf_printf(req, "GET %.*s HTTP/1.0\r\nHost: %s\r\n"
+	    "User-Agent: postern/%s\r\nAccept: */*\r\nConnection: close\r\n",
+	    (int)strcspn(path, "#"), path, a, POSTERN_VERSION) == -1)
+		return -1;
+	if (cond != NULL && cond->etag[0] != '\0' && wire_safe(cond->etag) &&
+	    buf_printf(req, "If-None-Match: %s\r\n", cond->etag) == -1)
+		return -1;
+	if (cond != NULL && cond->last_modified[0] != '\0' &&
+	    wire_safe(cond->last_modified) && buf_printf(req,
+	    "If-Modified-Since: %s\r\n", cond->last_modified) == -1)
+		return -1;
+	return buf_addstr(req, "\r\n");
+}
+
+/* The value of field name in the header block h (ending "\r\n\r\n"), or
+ * "" into out. */
+static void
+field(const char *h, const char *name, char *out, size_t outlen)
+{
+	size_t nlen = strlen(name), vlen;
+	const char *p, *v;
+
+	*out = '\0';
+	for (p = strstr(h, "\r\n"); p != NULL && p[2] != '\r';
+	    p = strstr(p + 2, "\r\n")) {
+		if (strncasecmp_ascii(p + 2, name, nlen) != 0 ||
+		    p[2 + nlen] != ':')
+			continue;
+		v = p + 3 + nlen;
+		v += strspn(v, " \t");
+		vlen = strcspn(v, "\r");
+		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+			vlen--;
+		if (vlen < outlen) {
+			memcpy(out, v, vlen);
+			out[vlen] = '\0';
+		}
+		return;
+	}
+}
+
+/* Whether resp holds a whole answer: its header and, when it says its
+ * length, that much body (a TLS server may then end without notice). */
+static int
+complete(const struct buf *resp)
+{
+	char cl[32];
+	const char *end;
+	char *e;
+	unsigned long long n;
+
+	if (resp->data == NULL ||
+	    (end = strstr(resp->data, "\r\n\r\n")) == NULL)
+		return 0;
+	field(resp->data, "Content-Length", cl, sizeof(cl));
+	if (cl[0] < '0' || cl[0] > '9')
+		return 0;
+	n = strtoull(cl, &e, 10);
+	return *e == '\0' && resp->len - (size_t)(end + 4 - resp->data) >= n;
+}
+
+/* Why an I/O call on s failed, in words. */
+static int
+io_error(const struct stream *s, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s", s->failed ? stream_error(s) :
+	    strerror(errno));
+	return -1;
+}
+
+/* Send req, read to the end: 0, or -1 with err set. */
+static int
+exchange(struct stream *s, const struct buf *req, int64_t deadline,
+    struct buf *resp, char *err, size_t errlen)
+{
+	char chunk[8192];
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < req->len) {
+		if ((n = stream_write(s, req->data + off, req->len - off)) > 0)
+			off += (size_t)n;
+		else if (n == -1 && errno == EAGAIN) {
+			if (net_wait(s->fd, s->want_w, deadline) != 1)
+				goto slow;
+		} else
+			return io_error(s, err, errlen);
+	}
+	while (!complete(resp)) {
+		if ((n = stream_read(s, chunk, sizeof(chunk))) == 0)
+			return 0;
+		if (n == -1 && errno == EAGAIN) {
+			if (net_wait(s->fd, s->want_r, deadline) != 1)
+				goto slow;
+			continue;
+		}
+		if (n == -1)
+			return io_error(s, err, errlen);
+		if (buf_add(resp, chunk, (size_t)n) == -1) {
+			snprintf(err, errlen, "larger than %d KiB",
+			    PAC_MAX / 1024);
+			return -1;
+		}
+	}
+	return 0;
+slow:
+	snprintf(err, errlen, "timed out (-t)");
+	return -1;
+}
+
+/* The status and the body of resp: 200 with the body in out, 304, or -1. */
+static int
+http_body(const struct buf *resp, struct buf *out,
+    struct pac_validators *cond, char *err, size_t errlen)
+{
+	const char *end, *eol;
+	char shown[SHOW_BUF];
+	size_t hlen;
+	int code;
+
+	if (resp->len < 12 || memcmp(resp->data, "HTTP/1.", 7) != 0 ||
+	    (end = strstr(resp->data, "\r\n\r\n")) == NULL) {
+		snprintf(err, errlen, "not an HTTP reply");
+		return -1;
+	}
+	eol = strstr(resp->data, "\r\n");
+	code = memcmp(resp->data + 8, " 200", 4) == 0 ? 200 :
+	    memcmp(resp->data + 8, " 304", 4) == 0 && cond != NULL ? 304 : -1;
+	if (code == -1) {
+		snprintf(err, errlen, "%s", show_text(shown, sizeof(shown),
+		    resp->data + 9, (size_t)(eol - resp->data - 9)));
+		return -1;
+	}
+	if (cond != NULL) {
+		field(resp->data, "ETag", cond->etag, sizeof(cond->etag));
+		field(resp->data, "Last-Modified", cond->last_modified,
+		    sizeof(cond->last_modified));
+	}
+	if (code == 304)
+		return 304;
+	hlen = (size_t)(end - resp->data) + 4;
+	if (buf_add(out, resp->data + hlen, resp->len - hlen) == -1) {
+		snprintf(err, errlen, "larger than %d KiB", PAC_MAX / 1024);
+		return -1;
+	}
+	return 200;
+}
+
+/* Connect, and run TLS over the socket for https. */
+static int
+open_stream(const struct target *t, const struct tls_opts *tls,
+    int64_t deadline, struct stream *s, char *err, size_t errlen)
+{
+	char msg[512];
+	int fd;
+
+	log_trace(1, "fetching the PAC from %s:%u", t->host, t->port);
+	if (net_connect(t->host, t->port, AF_UNSPEC, deadline, &fd, err,
+	    errlen) != NET_OK)
+		return -1;
+	stream_init(s, fd);
+	if (tls == NULL)
+		return 0;
+	if (tls_start(s, tls, t, deadline, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "TLS: %s", msg);
+		stream_close(s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+http_fetch(const char *url, const struct tls_opts *tls,
+    struct pac_validators *cond, int64_t deadline, struct buf *out,
+    char *err, size_t errlen)
+{
+	struct buf req, resp;
+	struct stream s;
+	struct target t;
+	int rc = -1;
+
+	buf_init(&req, PAC_REQ_MAX);
+	buf_init(&resp, PAC_MAX + PAC_HEAD_MAX);
+	if (http_request(url, tls != NULL, cond, &t, &req) == -1) {
+		snprintf(err, errlen, "invalid URL");
+		goto out;
+	}
+	if (open_stream(&t, tls, deadline, &s, err, errlen) == -1)
+		goto out;
+	rc = exchange(&s, &req, deadline, &resp, err, errlen);
+	stream_close(&s);
+	if (rc == 0)
+		rc = http_body(&resp, out, cond, err, errlen);
+out:
+	buf_free(&req);
+	buf_free(&resp);
+	return rc;
+}
+
+int
+pac_is_remote(const char *url)
+{
+	return strncasecmp_ascii(url, "http://", 7) == 0 ||
+	    strncasecmp_ascii(url, "https://", 8) == 0;
+}
+
+int
+pac_fetch(const char *url, const struct tls_opts *tls,
+    struct pac_validators *cond, int64_t deadline, struct buf *out,
+    char *err, size_t errlen)
+{
+	char msg[512];
+
+	if (strncasecmp_ascii(url, "http://", 7) == 0)
+		return http_fetch(url, NULL, cond, deadline, out, err, errlen);
+	if (strncasecmp_ascii(url, "https://", 8) == 0) {
+		if (tls_prepare(tls, msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "TLS: %s", msg);
+			return -1;
+		}
+		return http_fetch(url, tls, cond, deadline, out, err, errlen);
+	}
+	if (strncasecmp_ascii(url, "file://", 7) == 0)
+		url += 7;
+	return read_file(url, out, err, errlen);
+}
