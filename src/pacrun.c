@@ -17,6 +17,7 @@
 #include "pacfetch.h"
 #include "pacresult.h"
 #include "pacrun.h"
+#include "pacstate.h"
 #include "util.h"
 
 #define FAILED_MAX	2048		/* the line naming every entry */
@@ -33,6 +34,50 @@ pac_url(const struct target *t, char *url, size_t len)
 	    t->ipv6 ? "]" : "", port);
 }
 
+/*
+ * The PAC into pac: a remote one revalidated against its cached copy,
+ * which stands in (up to PAC_CACHE_MAX_AGE old) when the server cannot
+ * be reached.  0, or -1 with err set.
+ */
+static int
+get_pac(const char *name, const struct tunnel_cfg *c, int64_t deadline,
+    struct buf *pac, char *err, size_t errlen)
+{
+	struct pac_validators v;
+	struct buf cached;
+	int64_t confirmed, age;
+	int have, rc;
+
+	if (!pac_is_remote(name))
+		return pac_fetch(name, c->tls, NULL, deadline, pac, err,
+		    errlen) == -1 ? -1 : 0;
+	memset(&v, 0, sizeof(v));
+	buf_init(&cached, PAC_MAX);
+	have = pac_cache_load(name, &cached, &v, &confirmed) == 0;
+	age = (int64_t)time(NULL) - confirmed;
+	rc = pac_fetch(name, c->tls, &v, deadline, pac, err, errlen);
+	if (rc == 200)
+		pac_cache_store(name, pac, &v);
+	else if (rc == 304 && have) {
+		log_trace(1, "PAC %s: not modified: the cached copy", name);
+		pac_cache_touch(name);
+	} else if (have && age >= 0 && age <= PAC_CACHE_MAX_AGE) {
+		log_trace(1, "PAC %s: cannot fetch: %s; using the copy cached "
+		    "%lld minutes ago", name, err, (long long)(age / 60));
+		rc = 304;
+	} else if (rc == 304) {
+		snprintf(err, errlen, "304 Not Modified, and no cached copy");
+		rc = -1;
+	}
+	if (rc == 304) {
+		buf_reset(pac);
+		rc = buf_add(pac, cached.data != NULL ? cached.data : "",
+		    cached.len);
+	}
+	buf_free(&cached);
+	return rc == -1 ? -1 : 0;
+}
+
 /* The answer of the PAC for c->target: 0 with the entries, or EXIT_PAC. */
 static int
 ask(const char *name, const struct tunnel_cfg *c, int64_t deadline,
@@ -46,8 +91,7 @@ ask(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 	int rc = EXIT_PAC;
 
 	buf_init(&pac, PAC_MAX);
-	if (pac_fetch(name, c->tls, NULL, deadline, &pac, err,
-	    sizeof(err)) == -1) {
+	if (get_pac(name, c, deadline, &pac, err, sizeof(err)) == -1) {
 		log_error("PAC %s: cannot fetch: %s", name, err);
 		goto out;
 	}
@@ -105,6 +149,66 @@ try_entry(const struct pac_entry *e, const struct tunnel_cfg *c,
 	return tunnel_open(&tc, s);
 }
 
+/* "PROXY host:port" as the failover memory names an entry; -1 for one
+ * it does not keep (DIRECT, SOCKS). */
+static int
+entry_key(const struct pac_entry *e, char *out, size_t len)
+{
+	char auth[AUTHORITY_MAX];
+	int n;
+
+	if (e->kind == PAC_DIRECT || e->kind == PAC_SOCKS ||
+	    target_authority(&e->addr, auth, sizeof(auth)) == -1)
+		return -1;
+	n = snprintf(out, len, "%s %s", pac_kind_name(e->kind), auth);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * The entries that could not be reached in the last PAC_DOWN_SECS go
+ * after the others, in their order; late[i] says which.
+ */
+static void
+order_entries(struct pac_entry *e, size_t n, int *late, int64_t now)
+{
+	struct pac_down d[PAC_DOWN_MAX];
+	struct pac_entry sorted[PAC_ENTRIES_MAX];
+	char key[PAC_DOWN_NAME_MAX];
+	int was[PAC_ENTRIES_MAX];
+	size_t nd, i, k, pass, m = 0;
+
+	nd = pac_down_load(d, PAC_DOWN_MAX, now);
+	for (i = 0; i < n; i++) {
+		was[i] = 0;
+		for (k = 0; k < nd && entry_key(&e[i], key, sizeof(key)) == 0;
+		    k++)
+			if (strcmp(d[k].name, key) == 0) {
+				log_trace(1, "PAC: %s could not be reached %lld s "
+				    "ago: trying it last", key,
+				    (long long)(now - d[k].when));
+				was[i] = 1;
+				break;
+			}
+	}
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++)
+			if (was[i] == (int)pass) {
+				late[m] = was[i];
+				sorted[m++] = e[i];
+			}
+	memcpy(e, sorted, n * sizeof(e[0]));
+}
+
+/* Remember an entry that could not be reached; forget one that could. */
+static void
+note_entry(const struct pac_entry *e, int down, int late)
+{
+	char key[PAC_DOWN_NAME_MAX];
+
+	if ((down || late) && entry_key(e, key, sizeof(key)) == 0)
+		pac_down_note(key, down, (int64_t)time(NULL));
+}
+
 int
 pac_tunnel(const char *name, const struct tunnel_cfg *c, struct stream *s)
 {
@@ -112,7 +216,7 @@ pac_tunnel(const char *name, const struct tunnel_cfg *c, struct stream *s)
 	char why[512], failed[FAILED_MAX] = "", auth[AUTHORITY_MAX];
 	int64_t deadline, left;
 	size_t n, i, tries = 0, used = 0;
-	int rc;
+	int rc, late[PAC_ENTRIES_MAX];
 
 	/* Before the clock starts: a key's pass phrase is the user's time. */
 	if (strncasecmp_ascii(name, "https://", 8) == 0 &&
@@ -123,6 +227,7 @@ pac_tunnel(const char *name, const struct tunnel_cfg *c, struct stream *s)
 	deadline = now_ms() + c->timeout_ms;
 	if ((rc = ask(name, c, deadline, e, &n)) != 0)
 		return rc;
+	order_entries(e, n, late, (int64_t)time(NULL));
 	for (i = 0; i < n; i++)
 		tries += e[i].kind != PAC_SOCKS;
 	for (i = 0; i < n; i++) {
@@ -139,6 +244,7 @@ pac_tunnel(const char *name, const struct tunnel_cfg *c, struct stream *s)
 			left = 1;
 		rc = try_entry(&e[i], c, left / (int64_t)tries--, s, why,
 		    sizeof(why));
+		note_entry(&e[i], rc == EXIT_CONNECT, late[i]);
 		if (rc != EXIT_CONNECT)
 			return rc;
 		log_trace(1, "PAC: %s: %s; trying the next entry", auth, why);

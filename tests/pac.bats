@@ -23,6 +23,14 @@ setup_file() {
 	export DEAD=$(closed_port)
 }
 
+# Each test has its own cache and runtime directory: what one test leaves
+# (a cached PAC, a proxy remembered as unreachable) is not seen by another.
+setup() {
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -p "$XDG_RUNTIME_DIR"
+	chmod 700 "$XDG_RUNTIME_DIR"
+}
+
 # pac NAME BODY: a PAC file in the test's directory; PAC is its path.
 pac() {
 	PAC=$BATS_TEST_TMPDIR/$1.pac
@@ -222,11 +230,114 @@ corp_pac() {
 	run -0 postern --pac "https://127.0.0.1:$PACTLS/t.pac" \
 	    --proxy-capath "$PKI/capath" s.test 22 </dev/null
 	[ "$output" = "via B" ]
-	run --separate-stderr -10 postern --pac "https://localhost:$PACTLS/t.pac" s.test 22 </dev/null
-	assert_stderr "postern: PAC https://localhost:$PACTLS/t.pac: cannot fetch: TLS: certificate verify failed (unable to get local issuer certificate)"
+	# Another URL: no cached copy stands in.
+	run --separate-stderr -10 postern --pac "https://localhost:$PACTLS/u.pac" s.test 22 </dev/null
+	assert_stderr "postern: PAC https://localhost:$PACTLS/u.pac: cannot fetch: TLS: certificate verify failed (unable to get local issuer certificate)"
 	start_stunnel PACOTHER "$WEBT" "$PKI/other.pem" "$PKI/other.key"
-	run --separate-stderr -10 postern --pac "https://localhost:$PACOTHER/t.pac" \
+	run --separate-stderr -10 postern --pac "https://localhost:$PACOTHER/u.pac" \
 	    --proxy-cacert "$PKI/ca.pem" s.test 22 </dev/null
-	assert_stderr "postern: PAC https://localhost:$PACOTHER/t.pac: cannot fetch: TLS: certificate verify failed (hostname mismatch)"
+	assert_stderr "postern: PAC https://localhost:$PACOTHER/u.pac: cannot fetch: TLS: certificate verify failed (hostname mismatch)"
 	[ "$(grep -c "request b'GET" "$WEBT_LOG")" = 2 ]
+}
+
+@test "a PAC over http:// is cached, revalidated with If-None-Match (304), used when the server is down" {
+	local url cache
+	pac cached "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$PA'; }"
+	start_target WEBC http --body-file "$PAC" --etag '"v1"'
+	url=http://127.0.0.1:$WEBC/c.pac
+	run -0 postern --pac "$url" c.test 22 </dev/null
+	[ "$output" = "via A" ]
+	cache=$(echo "$XDG_CACHE_HOME"/postern/pac-*)
+	[ -f "$cache" ]
+	[ "$(stat -c %a "$cache")" = 600 ]
+	grep -qxF "url $url" "$cache"
+	# The server keeps the ETag: its 304 makes postern use its copy,
+	# not the file the server would send now.
+	pac cached "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$PB'; }"
+	run -0 postern -v --pac "$url" c.test 22 </dev/null
+	[ "${lines[-1]}" = "via A" ]
+	[[ $output == *"postern: PAC $url: not modified: the cached copy"* ]]
+	[ "$(grep -c '^validators $' "$WEBC_LOG")" = 1 ]
+	grep -qxF 'validators if-modified-since: Mon, 01 Jan 2024 00:00:00 GMT | if-none-match: "v1"' "$WEBC_LOG"
+	# The server is down: the copy stands in, and -v says so.
+	stop_pid "$WEBC_PID" || true
+	run -0 postern -v --pac "$url" c.test 22 </dev/null
+	[ "${lines[-1]}" = "via A" ]
+	[[ $output == *"postern: PAC $url: cannot fetch: Connection refused; using the copy cached 0 minutes ago"* ]]
+	# Not once it is more than 7 days old.
+	touch -d '8 days ago' "$cache"
+	run --separate-stderr -10 postern --pac "$url" c.test 22 </dev/null
+	assert_stderr "postern: PAC $url: cannot fetch: Connection refused"
+}
+
+@test "a cached PAC with another URL inside, writable by others or of another user is not used" {
+	local url cache
+	pac other "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$PA'; }"
+	start_target WEBO http --body-file "$PAC"
+	url=http://127.0.0.1:$WEBO/o.pac
+	run -0 postern --pac "$url" o.test 22 </dev/null
+	cache=$(echo "$XDG_CACHE_HOME"/postern/pac-*)
+	stop_pid "$WEBO_PID" || true
+	sed -i "s|^url .*|url http://elsewhere.test/o.pac|" "$cache"
+	run --separate-stderr -10 postern --pac "$url" o.test 22 </dev/null
+	assert_stderr "postern: PAC $url: cannot fetch: Connection refused"
+	sed -i "s|^url .*|url $url|" "$cache"
+	chmod 666 "$cache"
+	run --separate-stderr -10 postern --pac "$url" o.test 22 </dev/null
+	assert_stderr "postern: PAC $url: cannot fetch: Connection refused"
+	chmod 600 "$cache"
+	if [[ $(id -u) -eq 0 ]] && id nobody >/dev/null 2>&1; then
+		chown nobody "$cache"
+		run --separate-stderr -10 postern --pac "$url" o.test 22 </dev/null
+		assert_stderr "postern: PAC $url: cannot fetch: Connection refused"
+		chown 0 "$cache"
+	fi
+	run -0 postern --pac "$url" o.test 22 </dev/null
+	[ "$output" = "via A" ]
+}
+
+@test "failover memory: an unreachable proxy is tried last for 5 minutes; a stale, corrupt or foreign file is ignored" {
+	local mem=$XDG_RUNTIME_DIR/postern/unreachable
+	pac memo "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$DEAD; PROXY 127.0.0.1:$PA'; }"
+	run -0 postern -v --pac "$PAC" m.test 22 </dev/null
+	[ "${lines[-1]}" = "via A" ]
+	[[ $output == *"PAC: 127.0.0.1:$DEAD: cannot connect to proxy 127.0.0.1:$DEAD: Connection refused; trying the next entry"* ]]
+	grep -qE "^[0-9]+ PROXY 127\.0\.0\.1:$DEAD\$" "$mem"
+	[ "$(stat -c %a "$mem")" = 600 ]
+	# Remembered: tried after the others, so not at all here.
+	run -0 postern -v --pac "$PAC" m.test 22 </dev/null
+	[ "${lines[-1]}" = "via A" ]
+	[[ $output == *"postern: PAC: PROXY 127.0.0.1:$DEAD could not be reached "*" s ago: trying it last"* ]]
+	[[ $output != *"cannot connect to proxy 127.0.0.1:$DEAD"* ]]
+	# More than 5 minutes ago: first again.
+	printf 'postern unreachable 1\n%d PROXY 127.0.0.1:%s\n' $(($(date +%s) - 301)) "$DEAD" >"$mem"
+	run -0 postern -v --pac "$PAC" m.test 22 </dev/null
+	[[ $output == *"cannot connect to proxy 127.0.0.1:$DEAD"* ]]
+	[[ $output != *"trying it last"* ]]
+	# A corrupt file is ignored, and replaced.
+	printf 'postern unreachable 1\n%d PROXY 127.0.0.1:%s\nnonsense\n' "$(date +%s)" "$DEAD" >"$mem"
+	run -0 postern -v --pac "$PAC" m.test 22 </dev/null
+	[[ $output == *"postern: $mem: not a list of proxies: ignored"* ]]
+	[[ $output == *"cannot connect to proxy 127.0.0.1:$DEAD"* ]]
+	grep -qE "^[0-9]+ PROXY 127\.0\.0\.1:$DEAD\$" "$mem"
+	! grep -q nonsense "$mem"
+	# So is one that others may write, or that another user owns.
+	chmod 622 "$mem"
+	run -0 postern -v --pac "$PAC" m.test 22 </dev/null
+	[[ $output == *"cannot connect to proxy 127.0.0.1:$DEAD"* ]]
+	if [[ $(id -u) -eq 0 ]] && id nobody >/dev/null 2>&1; then
+		printf 'postern unreachable 1\n%d PROXY 127.0.0.1:%s\n' "$(date +%s)" "$DEAD" >"$mem"
+		chmod 600 "$mem"
+		chown nobody "$mem"
+		run -0 postern -v --pac "$PAC" m.test 22 </dev/null
+		[[ $output == *"cannot connect to proxy 127.0.0.1:$DEAD"* ]]
+	fi
+	# A remembered proxy that answers again is forgotten.
+	printf 'postern unreachable 1\n%d PROXY 127.0.0.1:%s\n' "$(date +%s)" "$PA" >"$mem"
+	chown 0 "$mem" 2>/dev/null || true
+	pac back "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$PA'; }"
+	run -0 postern -v --pac "$PAC" m.test 22 </dev/null
+	[ "${lines[-1]}" = "via A" ]
+	[[ $output == *"PROXY 127.0.0.1:$PA could not be reached "* ]]
+	! grep -q "127.0.0.1:$PA" "$mem"
 }

@@ -3,7 +3,10 @@
 
     tcpserve.py echo     [--close-after N]   echo; close after N bytes, or at EOF
     tcpserve.py http     [--delay S] (--body TEXT | --body-file F)
-                                              answer one GET, then close
+                         [--etag TAG]         answer one GET, then close; with
+                                              --etag, send ETag and Last-Modified,
+                                              answer 304 to If-None-Match: TAG
+                                              and log the validators asked with
     tcpserve.py source   (--file F | --size N) send the bytes, then close
     tcpserve.py eofreply                      read until EOF, then answer
                                               "EOF after N bytes: <data>" and close
@@ -36,6 +39,7 @@ def main():
     p.add_argument("--body", default="hello from the test server\n",
                    help="http: the body (escapes)")
     p.add_argument("--body-file", help="http: the body, from a file")
+    p.add_argument("--etag", help="http: the ETag of the body")
     p.add_argument("--file", help="source: the bytes to send")
     p.add_argument("--size", type=int, default=0,
                    help="source: send this many bytes of a fixed pattern")
@@ -80,10 +84,26 @@ def mode_http(conn, args):
             body = f.read()
     else:
         body = sl.unescape(args.body)
-    if head.startswith(b"GET "):
+    cond = {}
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.lower() in (b"if-none-match", b"if-modified-since"):
+            cond[name.lower().decode()] = value.strip().decode("latin-1")
+    if args.etag is not None:
+        sl.append_line(args.log, "validators %s" % " | ".join(
+            "%s: %s" % kv for kv in sorted(cond.items())))
+    validators = b""
+    if args.etag is not None:
+        validators = (b"ETag: %s\r\nLast-Modified: Mon, 01 Jan 2024 "
+                      b"00:00:00 GMT\r\n" % args.etag.encode())
+    if head.startswith(b"GET ") and args.etag is not None and \
+            cond.get("if-none-match") == args.etag:
+        reply = (b"HTTP/1.0 304 Not Modified\r\n" + validators +
+                 b"Connection: close\r\n\r\n")
+    elif head.startswith(b"GET "):
         reply = (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
-                 b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
-                 + body)
+                 b"Content-Length: %d\r\n" % len(body) + validators +
+                 b"Connection: close\r\n\r\n" + body)
     else:
         reply = (b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n"
                  b"Connection: close\r\n\r\n")
