@@ -38,6 +38,7 @@ static BIO_METHOD *stream_bio;
 struct bio_link {
 	struct stream	*upper;
 	struct stream	*lower;
+	int		 eof;		/* the lower stream has ended */
 };
 
 static int
@@ -58,6 +59,7 @@ bio_read(BIO *b, char *p, size_t n, size_t *got)
 		*l->upper->cur_want = l->lower->want_r;
 		BIO_set_retry_read(b);
 	}
+	l->eof = r == 0;
 	return r == 0 ? 0 : -1;
 }
 
@@ -80,13 +82,26 @@ bio_write(BIO *b, const char *p, size_t n, size_t *put)
 	return -1;
 }
 
+/*
+ * OpenSSL asks BIO_CTRL_EOF before it takes an end without close_notify
+ * as an orderly one (SSL_OP_IGNORE_UNEXPECTED_EOF): answered as a socket
+ * would, so that a chain's inner session ends as the first one does.
+ */
 static long
 bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-	(void)b;
+	const struct bio_link *l = BIO_get_data(b);
+
 	(void)num;
 	(void)ptr;
-	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+		return 1;
+	case BIO_CTRL_EOF:
+		return l->eof;
+	default:
+		return 0;
+	}
 }
 
 static int
@@ -584,6 +599,7 @@ link_lower(SSL *ssl, struct stream *s)
 	s->lower = lower;
 	l->upper = s;
 	l->lower = lower;
+	l->eof = 0;
 	BIO_set_data(b, l);
 	SSL_set_bio(ssl, b, b);
 	return 0;

@@ -251,3 +251,13 @@ no_connect_in() {
 	assert_cpu_below "$cpu" 0.6
 }
 
+@test "https → https whose second hop ends its TLS with a bare TCP close: exit 0, every byte delivered" {
+	start_tlsproxy TP --end tcp
+	# The inner session ends without close_notify, as the first hop's may:
+	# the same orderly end, not an error.
+	run -0 --separate-stderr postern -N -x "https://localhost:$SA" -x "https://localhost:$TP" \
+	    --proxy-cacert "$PKI/ca.pem" 127.0.0.1 22 <<<"hello"
+	assert_equal "$output" "close_notify after 6 bytes" stdout
+	assert_stderr ""
+}
+
