@@ -4,12 +4,13 @@
 
 #ifdef POSTERN_NEGOTIATE
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gssapi/gssapi.h>
+
+#include "dynload.h"
 
 #ifndef GSS_LIB
 #define GSS_LIB		"libgssapi_krb5.so.2"
@@ -31,10 +32,7 @@ struct gss_fn {
 			    gss_buffer_t);
 };
 
-static const struct {
-	const char	*name;
-	size_t		 off;
-} syms[] = {
+static const struct dynsym syms[] = {
 	{ "gss_import_name", offsetof(struct gss_fn, import_name) },
 	{ "gss_init_sec_context", offsetof(struct gss_fn, init_sec_context) },
 	{ "gss_display_status", offsetof(struct gss_fn, display_status) },
@@ -65,30 +63,17 @@ static int
 load(void)
 {
 	struct gss_fn f;
-	void *h, *p;
-	size_t i;
+	char err[200];
 
 	if (lib != NULL)
 		return 0;
-	/* RTLD_NOW: a missing symbol shows here, not as a crash later. */
-	if ((h = dlopen(GSS_LIB, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	if ((lib = dynload(GSS_LIB, syms, sizeof(syms) / sizeof(syms[0]), &f,
+	    err, sizeof(err))) == NULL) {
 		snprintf(load_error, sizeof(load_error), "cannot load %s: %s",
-		    GSS_LIB, dlerror());
+		    GSS_LIB, err);
 		return -1;
 	}
-	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		if ((p = dlsym(h, syms[i].name)) == NULL) {
-			snprintf(load_error, sizeof(load_error), "cannot load "
-			    "%s: it has no %s", GSS_LIB, syms[i].name);
-			dlclose(h);
-			return -1;
-		}
-		/* POSIX guarantees that a dlsym() result converts to a
-		 * function pointer; memcpy keeps ISO C quiet about it. */
-		memcpy((char *)&f + syms[i].off, &p, sizeof(p));
-	}
 	fn = f;
-	lib = h;
 	return 0;
 }
 

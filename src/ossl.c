@@ -9,6 +9,8 @@
 
 #include <dlfcn.h>
 
+#include "dynload.h"
+
 #ifndef OSSL_LIBCRYPTO
 #define OSSL_LIBCRYPTO	"libcrypto.so.3"
 #endif
@@ -18,45 +20,26 @@
 
 struct ossl_funcs ossl_fn;
 
-struct sym {
-	const char	*name;
-	size_t		 off;
-};
-
 #define OSSL_SYM(f)	{ #f, offsetof(struct ossl_funcs, f) },
-static const struct sym crypto_syms[] = { OSSL_CRYPTO_FUNCS(OSSL_SYM) };
-static const struct sym ssl_syms[] = { OSSL_SSL_FUNCS(OSSL_SYM) };
+static const struct dynsym crypto_syms[] = { OSSL_CRYPTO_FUNCS(OSSL_SYM) };
+static const struct dynsym ssl_syms[] = { OSSL_SSL_FUNCS(OSSL_SYM) };
 #undef OSSL_SYM
 
 static void *handle[2];		/* open for the life of the process */
 
-/* Open lib and fill the table's slots for syms; all or nothing. */
+/* Open lib and fill ossl_fn's slots for syms; all or nothing. */
 static int
-load(enum ossl_part part, const char *lib, const struct sym *syms,
+load(enum ossl_part part, const char *lib, const struct dynsym *syms,
     size_t n, char *msg, size_t msglen)
 {
-	void *h, *p;
-	size_t i;
+	char err[256];
 
-	/* RTLD_NOW: a missing symbol shows here, not as a crash later. */
-	if ((h = dlopen(lib, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(msg, msglen, "cannot load OpenSSL: %s", dlerror());
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		if ((p = dlsym(h, syms[i].name)) == NULL) {
-			snprintf(msg, msglen, "cannot load OpenSSL: %s has no "
-			    "%s (postern was built for OpenSSL %d)", lib,
-			    syms[i].name, OPENSSL_VERSION_MAJOR);
-			dlclose(h);
-			return -1;
-		}
-		/* POSIX guarantees that a dlsym() result converts to a
-		 * function pointer; memcpy keeps ISO C quiet about it. */
-		memcpy((char *)&ossl_fn + syms[i].off, &p, sizeof(p));
-	}
-	handle[part] = h;
-	return 0;
+	if ((handle[part] = dynload(lib, syms, n, &ossl_fn, err,
+	    sizeof(err))) != NULL)
+		return 0;
+	snprintf(msg, msglen, "cannot load OpenSSL: %s (postern was built for "
+	    "OpenSSL %d)", err, OPENSSL_VERSION_MAJOR);
+	return -1;
 }
 
 int

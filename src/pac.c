@@ -29,7 +29,6 @@ pac_eval_here(const struct pac_job *j, char *out, size_t outlen)
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -42,6 +41,7 @@ pac_eval_here(const struct pac_job *j, char *out, size_t outlen)
 #include <duktape.h>
 
 #include "compat.h"
+#include "dynload.h"
 #include "log.h"
 #include "pacjs.h"
 #include "util.h"
@@ -101,10 +101,7 @@ struct duk_fn {
 };
 
 #define SYM(n)	{ "duk_" #n, offsetof(struct duk_fn, n) }
-static const struct {
-	const char	*name;
-	size_t		 off;
-} syms[] = {
+static const struct dynsym syms[] = {
 	SYM(create_heap), SYM(destroy_heap), SYM(eval_raw), SYM(compile_raw),
 	SYM(push_c_function), SYM(put_global_string), SYM(get_global_string),
 	SYM(push_string), SYM(pcall), SYM(get_lstring), SYM(safe_to_lstring),
@@ -132,26 +129,16 @@ static int
 load(char *err, size_t errlen)
 {
 	struct duk_fn f;
-	void *h, *p;
-	size_t i;
+	char why[200];
 
 	if (lib != NULL)
 		return 0;
-	if ((h = dlopen(DUK_LIB, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(err, errlen, "cannot load %s: %s", DUK_LIB, dlerror());
+	if ((lib = dynload(DUK_LIB, syms, sizeof(syms) / sizeof(syms[0]), &f,
+	    why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "cannot load %s: %s", DUK_LIB, why);
 		return -1;
 	}
-	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		if ((p = dlsym(h, syms[i].name)) == NULL) {
-			snprintf(err, errlen, "%s has no %s", DUK_LIB,
-			    syms[i].name);
-			dlclose(h);
-			return -1;
-		}
-		memcpy((char *)&f + syms[i].off, &p, sizeof(p));
-	}
 	fn = f;
-	lib = h;
 	return 0;
 }
 
