@@ -10,6 +10,7 @@
 #include "log.h"
 #include "net.h"
 #include "pacfetch.h"
+#include "pacreply.h"
 #include "stream.h"
 #include "target.h"
 #include "util.h"
@@ -96,53 +97,6 @@ http_request(const char *url, int tls, const struct pac_validators *cond,
 	return buf_addstr(req, "\r\n");
 }
 
-/* The value of field name in the header block h (ending "\r\n\r\n"), or
- * "" into out. */
-static void
-field(const char *h, const char *name, char *out, size_t outlen)
-{
-	size_t nlen = strlen(name), vlen;
-	const char *p, *v;
-
-	*out = '\0';
-	for (p = strstr(h, "\r\n"); p != NULL && p[2] != '\r';
-	    p = strstr(p + 2, "\r\n")) {
-		if (strncasecmp_ascii(p + 2, name, nlen) != 0 ||
-		    p[2 + nlen] != ':')
-			continue;
-		v = p + 3 + nlen;
-		v += strspn(v, " \t");
-		vlen = strcspn(v, "\r");
-		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-			vlen--;
-		if (vlen < outlen) {
-			memcpy(out, v, vlen);
-			out[vlen] = '\0';
-		}
-		return;
-	}
-}
-
-/* Whether resp holds a whole answer: its header and, when it says its
- * length, that much body (a TLS server may then end without notice). */
-static int
-complete(const struct buf *resp)
-{
-	char cl[32];
-	const char *end;
-	char *e;
-	unsigned long long n;
-
-	if (resp->data == NULL ||
-	    (end = strstr(resp->data, "\r\n\r\n")) == NULL)
-		return 0;
-	field(resp->data, "Content-Length", cl, sizeof(cl));
-	if (cl[0] < '0' || cl[0] > '9')
-		return 0;
-	n = strtoull(cl, &e, 10);
-	return *e == '\0' && resp->len - (size_t)(end + 4 - resp->data) >= n;
-}
-
 /* Why an I/O call on s failed, in words. */
 static int
 io_error(const struct stream *s, char *err, size_t errlen)
@@ -170,7 +124,7 @@ exchange(struct stream *s, const struct buf *req, int64_t deadline,
 		} else
 			return io_error(s, err, errlen);
 	}
-	while (!complete(resp)) {
+	while (!pac_reply_complete(resp)) {
 		if ((n = stream_read(s, chunk, sizeof(chunk))) == 0)
 			return 0;
 		if (n == -1 && errno == EAGAIN) {
@@ -190,44 +144,6 @@ exchange(struct stream *s, const struct buf *req, int64_t deadline,
 slow:
 	snprintf(err, errlen, "timed out (-t)");
 	return -1;
-}
-
-/* The status and the body of resp: 200 with the body in out, 304, or -1. */
-static int
-http_body(const struct buf *resp, struct buf *out,
-    struct pac_validators *cond, char *err, size_t errlen)
-{
-	const char *end, *eol;
-	char shown[SHOW_BUF];
-	size_t hlen;
-	int code;
-
-	if (resp->len < 12 || memcmp(resp->data, "HTTP/1.", 7) != 0 ||
-	    (end = strstr(resp->data, "\r\n\r\n")) == NULL) {
-		snprintf(err, errlen, "not an HTTP reply");
-		return -1;
-	}
-	eol = strstr(resp->data, "\r\n");
-	code = memcmp(resp->data + 8, " 200", 4) == 0 ? 200 :
-	    memcmp(resp->data + 8, " 304", 4) == 0 && cond != NULL ? 304 : -1;
-	if (code == -1) {
-		snprintf(err, errlen, "%s", show_text(shown, sizeof(shown),
-		    resp->data + 9, (size_t)(eol - resp->data - 9)));
-		return -1;
-	}
-	if (cond != NULL) {
-		field(resp->data, "ETag", cond->etag, sizeof(cond->etag));
-		field(resp->data, "Last-Modified", cond->last_modified,
-		    sizeof(cond->last_modified));
-	}
-	if (code == 304)
-		return 304;
-	hlen = (size_t)(end - resp->data) + 4;
-	if (buf_add(out, resp->data + hlen, resp->len - hlen) == -1) {
-		snprintf(err, errlen, "larger than %d KiB", PAC_MAX / 1024);
-		return -1;
-	}
-	return 200;
 }
 
 /* Connect, and run TLS over the socket for https. */
@@ -274,7 +190,7 @@ http_fetch(const char *url, const struct tls_opts *tls,
 	rc = exchange(&s, &req, deadline, &resp, err, errlen);
 	stream_close(&s);
 	if (rc == 0)
-		rc = http_body(&resp, out, cond, err, errlen);
+		rc = pac_reply_parse(&resp, out, cond, err, errlen);
 out:
 	buf_free(&req);
 	buf_free(&resp);
