@@ -7,7 +7,7 @@ _postern_opts_arg='-x --proxy -U --proxy-user --netrc-file --auth --pac
 	--proxy-cacert --proxy-capath --proxy-cert --proxy-key
 	--proxy-service-name -H --header -A --user-agent -t --connect-timeout --idle-timeout
 	-L --listen --allow --max-tunnels'
-_postern_opts_flag='--no-netrc --proxy-insecure -N --half-close --fdpass
+_postern_opts_flag='--no-netrc --proxy-insecure -N --half-close --fdpass --check
 	-4 --ipv4 -6 --ipv6 -v --verbose -q --quiet -V --version -h --help'
 _postern_auth_schemes='basic digest ntlm negotiate any'
 

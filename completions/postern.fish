@@ -58,6 +58,7 @@ complete -c postern -s t -l connect-timeout -x -d 'Bound on reaching the proxy a
 complete -c postern -s N -l half-close -d 'Pass the end of input on to the tunnel and keep reading'
 complete -c postern -l idle-timeout -x -d 'End the tunnel after SECS without traffic'
 complete -c postern -l fdpass -d 'Hand the connected socket to ssh (ProxyUseFdpass yes)'
+complete -c postern -l check -d 'Go as far as the CONNECT, report each step, do not relay'
 complete -c postern -s L -l listen -x -d 'Listen on [ADDR:]PORT (or systemd) and tunnel each connection'
 complete -c postern -l allow -x -d 'Clients allowed to connect to the listener (CIDR list)'
 complete -c postern -l max-tunnels -x -d 'Tunnels of the listener at once (default 256)'

@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "check.h"
 #include "compat.h"
 #include "creds.h"
 #include "exitcodes.h"
@@ -58,6 +59,8 @@ struct config {
 	char		*user_copy;	/* -U, ours: argv's is blanked */
 	struct tls_opts	 tls;
 	struct listen_cfg listen;	/* -L */
+	int		 check;		/* --check */
+	char		 how[320];	/* how the proxy was chosen */
 };
 
 /* Options that only matter together, checked after the last one. */
@@ -98,6 +101,7 @@ static const char usage_text[] =
 "      --max-tunnels N         tunnels at once; more wait (default 256)\n"
 "  -4, --ipv4                  reach the proxy over IPv4 only\n"
 "  -6, --ipv6                  reach the proxy over IPv6 only\n"
+"      --check                 go as far as the CONNECT, report each step on stdout\n"
 "  -v, --verbose               trace the exchange on stderr (repeat for more)\n"
 "  -q, --quiet                 print nothing but errors\n"
 "  -V, --version               print the version and the features built in\n"
@@ -118,6 +122,7 @@ enum {
 	OPT_SERVICE,
 	OPT_ALLOW,
 	OPT_MAX_TUNNELS,
+	OPT_CHECK,
 };
 
 static const struct option longopts[] = {
@@ -142,6 +147,7 @@ static const struct option longopts[] = {
 	{ "listen",		required_argument,	NULL, 'L' },
 	{ "allow",		required_argument,	NULL, OPT_ALLOW },
 	{ "max-tunnels",	required_argument,	NULL, OPT_MAX_TUNNELS },
+	{ "check",		no_argument,		NULL, OPT_CHECK },
 	{ "ipv4",		no_argument,		NULL, '4' },
 	{ "ipv6",		no_argument,		NULL, '6' },
 	{ "verbose",		no_argument,		NULL, 'v' },
@@ -296,6 +302,7 @@ choose_proxies(struct config *c)
 	char from[64];
 	size_t i, off, len;
 
+	snprintf(c->how, sizeof(c->how), "-x");
 	for (i = 0; i < c->nproxy_args; i++) {
 		add_proxy(c, c->proxy_args[i], "");
 		if (proxyurl_password(c->proxy_args[i], &off, &len))
@@ -320,6 +327,9 @@ choose_proxies(struct config *c)
 	if (c->listen.arg != NULL && !c->listen.forward)
 		c->listen.no_proxy = np;	/* applied per request */
 	if (np != NULL && noproxy_match(np, c->target.host)) {
+		snprintf(c->how, sizeof(c->how), "%s=\"%s\" matches %s",
+		    np == getenv("no_proxy") ? "no_proxy" : "NO_PROXY", show(np),
+		    c->target.host);
 		log_trace(1, "no_proxy matches %s: connecting directly",
 		    c->target.host);
 		return;
@@ -328,6 +338,7 @@ choose_proxies(struct config *c)
 		usage_error("no proxy configured: use -x or set https_proxy or "
 		    "http_proxy");
 	snprintf(from, sizeof(from), " (from %s)", var);
+	snprintf(c->how, sizeof(c->how), "%s", var);
 	add_proxy(c, url, from);
 }
 
@@ -491,6 +502,9 @@ request_option(struct config *c, int ch, char *arg)
 	case OPT_FDPASS:
 		c->fdpass = 1;
 		return 1;
+	case OPT_CHECK:
+		c->check = 1;
+		return 1;
 	}
 	return 0;
 }
@@ -586,6 +600,8 @@ check_conflicts(const struct config *c, const struct flags *f)
 		usage_error("--allow and --max-tunnels need -L");
 	if (c->listen.arg != NULL && c->fdpass)
 		usage_error("-L and --fdpass cannot be used together");
+	if (c->check && c->fdpass)
+		usage_error("--check and --fdpass cannot be used together");
 	if (c->fdpass && c->idle_ms > 0)
 		usage_error("--fdpass and --idle-timeout cannot be used "
 		    "together: no relay runs after the handover");
@@ -613,6 +629,35 @@ parse_options(struct config *c, int argc, char **argv)
 	parse_target(c, argc - optind, argv + optind);
 }
 
+static void
+tunnel_config(struct config *c, struct tunnel_cfg *tc)
+{
+	memset(tc, 0, sizeof(*tc));
+	tc->hops = c->hops;
+	tc->nhops = c->nhops;
+	tc->target = c->target;
+	tc->ua = c->ua;
+	tc->headers = c->headers;
+	tc->nheaders = c->nheaders;
+	tc->family = c->family;
+	tc->timeout_ms = c->timeout_ms;
+	tc->auth_allowed = c->auth_allowed;
+	tc->service = c->service;
+	tc->creds = &c->creds;
+	tc->tls = &c->tls;
+}
+
+/* --check: the path a run would take; with -L, to the target given. */
+static int
+check(struct config *c, struct tunnel_cfg *tc)
+{
+	struct check_cfg cc = { c->how, c->pac, c->listen.arg };
+
+	if (c->listen.arg != NULL && !c->listen.forward)
+		usage_error("--check with -L needs a target: HOST PORT");
+	return check_run(&cc, tc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -628,24 +673,13 @@ main(int argc, char **argv)
 	choose_proxies(&c);
 	if (c.fdpass)
 		check_fdpass(&c);
-
-	memset(&tc, 0, sizeof(tc));
-	tc.hops = c.hops;
-	tc.nhops = c.nhops;
-	tc.target = c.target;
-	tc.ua = c.ua;
-	tc.headers = c.headers;
-	tc.nheaders = c.nheaders;
-	tc.family = c.family;
-	tc.timeout_ms = c.timeout_ms;
-	tc.auth_allowed = c.auth_allowed;
-	tc.service = c.service;
-	tc.creds = &c.creds;
-	tc.tls = &c.tls;
-	if (c.listen.arg != NULL && c.pac != NULL)
+	tunnel_config(&c, &tc);
+	if (c.listen.arg != NULL && c.pac != NULL && !c.check)
 		usage_error("-L cannot be used with a PAC yet (--pac, "
 		    "POSTERN_PAC)");
-	if (c.pac != NULL)
+	if (c.check)
+		rc = check(&c, &tc);
+	else if (c.pac != NULL)
 		rc = pac_tunnel(c.pac, &tc, &s);
 	else
 	if (c.listen.arg != NULL) {
@@ -662,7 +696,7 @@ main(int argc, char **argv)
 		free_secret(&c.headers[i]);
 	free_secret(&c.user_copy);
 	c.creds.user_arg = NULL;
-	if (rc != EXIT_OK || c.listen.arg != NULL)
+	if (rc != EXIT_OK || c.listen.arg != NULL || c.check)
 		return rc;
 	if (c.fdpass) {
 		/* Bytes we already read past the 2xx header cannot travel

@@ -207,23 +207,77 @@ settle(struct pollfd *pfd, size_t *npend, int *lasterr, int64_t *next_at)
 	return -1;
 }
 
+/* An address in words: "192.0.2.1", "[2001:db8::1]". */
+static void
+addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)
+{
+	char h[INET6_ADDRSTRLEN];
+
+	if (getnameinfo(sa, len, h, sizeof(h), NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(h, sizeof(h), "?");
+	snprintf(out, outlen, sa->sa_family == AF_INET6 ? "[%s]" : "%s", h);
+}
+
+static void
+info_addrs(struct net_info *info, struct addrinfo **addrs, size_t n)
+{
+	char a[INET6_ADDRSTRLEN + 2];
+	size_t i, o;
+
+	info->addrs[0] = '\0';
+	for (i = 0; i < n; i++) {
+		addr_text(addrs[i]->ai_addr, addrs[i]->ai_addrlen, a,
+		    sizeof(a));
+		o = strlen(info->addrs);
+		snprintf(info->addrs + o, sizeof(info->addrs) - o, "%s%s",
+		    i ? ", " : "", a);
+	}
+}
+
+static void
+info_peer(struct net_info *info, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		snprintf(info->peer, sizeof(info->peer), "?");
+	else
+		addr_text((struct sockaddr *)&ss, len, info->peer,
+		    sizeof(info->peer));
+}
+
 enum net_rc
 net_connect(const char *host, unsigned port, int family, int64_t deadline,
     int *fdp, char *err, size_t errlen)
 {
+	return net_connect_info(host, port, family, deadline, fdp, err, errlen,
+	    NULL);
+}
+
+enum net_rc
+net_connect_info(const char *host, unsigned port, int family,
+    int64_t deadline, int *fdp, char *err, size_t errlen,
+    struct net_info *info)
+{
 	struct addrinfo *res = NULL, *addrs[ADDRS_MAX];
 	struct pollfd pfd[ADDRS_MAX];
 	size_t naddr, next = 0, npend = 0, i;
-	int64_t now, next_at, wait;
+	int64_t now, next_at, wait, t1;
 	int lasterr = ECONNREFUSED, e, fd, n;
 	enum net_rc rc;
 
 	*fdp = -1;
+	now = now_ms();
 	if ((rc = resolve(host, port, family, deadline, &res, err, errlen)) !=
 	    NET_OK)
 		return rc;
 	naddr = interleave(res, addrs, ADDRS_MAX);
-	next_at = now_ms();
+	next_at = t1 = now_ms();
+	if (info != NULL) {
+		info->resolve_ms = t1 - now;
+		info_addrs(info, addrs, naddr);
+	}
 	rc = NET_CONNECT;
 	for (;;) {
 		now = now_ms();
@@ -263,6 +317,10 @@ net_connect(const char *host, unsigned port, int family, int64_t deadline,
 		if (n > 0 && (*fdp = settle(pfd, &npend, &lasterr,
 		    &next_at)) != -1) {
 			rc = NET_OK;
+			if (info != NULL) {
+				info->connect_ms = now_ms() - t1;
+				info_peer(info, *fdp);
+			}
 			goto out;
 		}
 	}

@@ -1,6 +1,8 @@
 #ifndef POSTERN_NET_H
 #define POSTERN_NET_H
 
+#include <netinet/in.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +23,19 @@ enum net_rc {
  */
 enum net_rc	net_connect(const char *host, unsigned port, int family,
 		    int64_t deadline, int *fd, char *err, size_t errlen);
+
+/* What a connection went through, for --check. */
+struct net_info {
+	char	addrs[512];	/* what the name resolved to, in order tried */
+	char	peer[INET6_ADDRSTRLEN + 8];	/* the one that connected */
+	int64_t	resolve_ms;	/* time to resolve */
+	int64_t	connect_ms;	/* then to connect */
+};
+
+/* net_connect(), recording into *info (NULL: nothing). */
+enum net_rc	net_connect_info(const char *host, unsigned port, int family,
+		    int64_t deadline, int *fd, char *err, size_t errlen,
+		    struct net_info *info);
 
 /* Wait for events on fd until deadline: 1 ready, 0 timeout, -1 error. */
 int		net_wait(int fd, short events, int64_t deadline);

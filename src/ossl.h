@@ -66,7 +66,9 @@ void	ossl_error_string(char *, size_t);
 	X(EVP_MD_CTX_new) X(EVP_md5) X(EVP_sha256) X(EVP_sha512_256)	\
 	X(HMAC) X(X509_VERIFY_PARAM_set1_ip_asc)			\
 	X(X509_VERIFY_PARAM_set_hostflags)				\
-	X(X509_verify_cert_error_string)
+	X(X509_verify_cert_error_string) X(X509_get_subject_name)	\
+	X(X509_get_issuer_name) X(X509_NAME_oneline) X(X509_get0_notAfter) \
+	X(ASN1_TIME_to_tm) X(OPENSSL_sk_num) X(OPENSSL_sk_value)
 
 #define OSSL_SSL_FUNCS(X)						\
 	X(SSL_CIPHER_get_name) X(SSL_CTX_check_private_key)		\
@@ -83,7 +85,8 @@ void	ossl_error_string(char *, size_t);
 	X(SSL_get_version) X(SSL_has_pending) X(SSL_new) X(SSL_pending)	\
 	X(SSL_read_ex) X(SSL_set0_wbio) X(SSL_set1_host) X(SSL_set_bio)	\
 	X(SSL_set_fd) X(OPENSSL_init_ssl)				\
-	X(SSL_shutdown) X(SSL_write_ex) X(TLS_client_method)
+	X(SSL_shutdown) X(SSL_write_ex) X(TLS_client_method)		\
+	X(SSL_get0_alpn_selected) X(SSL_get_peer_cert_chain)
 
 #define OSSL_SLOT(f)	__typeof__(f) *f;
 struct ossl_funcs {
@@ -124,6 +127,15 @@ extern struct ossl_funcs ossl_fn;
 #define X509_VERIFY_PARAM_set_hostflags \
 	(*ossl_fn.X509_VERIFY_PARAM_set_hostflags)
 #define X509_verify_cert_error_string (*ossl_fn.X509_verify_cert_error_string)
+#define X509_get_subject_name	(*ossl_fn.X509_get_subject_name)
+#define X509_get_issuer_name	(*ossl_fn.X509_get_issuer_name)
+#define X509_NAME_oneline	(*ossl_fn.X509_NAME_oneline)
+#define X509_get0_notAfter	(*ossl_fn.X509_get0_notAfter)
+#define ASN1_TIME_to_tm		(*ossl_fn.ASN1_TIME_to_tm)
+#define OPENSSL_sk_num		(*ossl_fn.OPENSSL_sk_num)
+#define OPENSSL_sk_value	(*ossl_fn.OPENSSL_sk_value)
+#define SSL_get0_alpn_selected	(*ossl_fn.SSL_get0_alpn_selected)
+#define SSL_get_peer_cert_chain	(*ossl_fn.SSL_get_peer_cert_chain)
 #define SSL_CIPHER_get_name	(*ossl_fn.SSL_CIPHER_get_name)
 #define SSL_CTX_check_private_key (*ossl_fn.SSL_CTX_check_private_key)
 #define OPENSSL_init_ssl	(*ossl_fn.OPENSSL_init_ssl)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -735,4 +736,76 @@ fail:
 	SSL_free(ssl);
 	free(t);
 	return -1;
+}
+
+/* Where the trust anchors came from, as the options say. */
+static void
+describe_verify(SSL *ssl, const struct tls_opts *o, struct tls_info *out)
+{
+	long v = SSL_get_verify_result(ssl);
+	char store[280];
+
+	if (o->insecure) {
+		snprintf(out->verify, sizeof(out->verify), "NOT verified "
+		    "(--proxy-insecure)");
+		return;
+	}
+	if (o->cafile != NULL || o->capath != NULL)
+		snprintf(store, sizeof(store), "%s%s%s%s%s",
+		    o->cafile ? "--proxy-cacert " : "", o->cafile ? o->cafile :
+		    "", o->cafile && o->capath ? ", " : "", o->capath ?
+		    "--proxy-capath " : "", o->capath ? o->capath : "");
+	else
+		snprintf(store, sizeof(store), "the system store");
+	if (v == X509_V_OK)
+		snprintf(out->verify, sizeof(out->verify), "verified against "
+		    "%s", store);
+	else
+		snprintf(out->verify, sizeof(out->verify), "NOT verified "
+		    "against %s: %s", store, X509_verify_cert_error_string(v));
+}
+
+static void
+describe_cert(SSL *ssl, struct tls_info *out)
+{
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+	X509 *x;
+	struct tm tm;
+
+	/* The chain is kept even when verification failed, the peer
+	 * certificate only when it passed; its first is the proxy's. */
+	if (chain == NULL || OPENSSL_sk_num((const OPENSSL_STACK *)chain) < 1)
+		return;
+	x = OPENSSL_sk_value((const OPENSSL_STACK *)chain, 0);
+	X509_NAME_oneline(X509_get_subject_name(x), out->subject,
+	    sizeof(out->subject));
+	X509_NAME_oneline(X509_get_issuer_name(x), out->issuer,
+	    sizeof(out->issuer));
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1)
+		strftime(out->expires, sizeof(out->expires),
+		    "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+int
+tls_describe(const struct stream *s, const struct tls_opts *o,
+    struct tls_info *out)
+{
+	const unsigned char *alpn = NULL;
+	unsigned alpnlen = 0;
+	SSL *ssl;
+
+	memset(out, 0, sizeof(*out));
+	if (s->ops != &tls_ops || s->layer == NULL)
+		return -1;
+	ssl = layer_of(s)->ssl;
+	snprintf(out->version, sizeof(out->version), "%s",
+	    SSL_get_version(ssl));
+	snprintf(out->cipher, sizeof(out->cipher), "%s",
+	    SSL_get_cipher_name(ssl) ? SSL_get_cipher_name(ssl) : "none");
+	SSL_get0_alpn_selected(ssl, &alpn, &alpnlen);
+	if (alpn != NULL && alpnlen > 0 && alpnlen < sizeof(out->alpn))
+		memcpy(out->alpn, alpn, alpnlen);
+	describe_cert(ssl, out);
+	describe_verify(ssl, o, out);
+	return 0;
 }

@@ -33,4 +33,22 @@ int	tls_start(struct stream *s, const struct tls_opts *,
 	    const struct target *host, int64_t deadline, char *msg,
 	    size_t msglen);
 
+/* What the TLS session with a proxy is, for --check. */
+struct tls_info {
+	char	version[32];	/* "TLSv1.3" */
+	char	cipher[64];
+	char	alpn[32];	/* "" when none was chosen */
+	char	subject[256];	/* the proxy's certificate */
+	char	issuer[256];
+	char	expires[32];	/* "2026-12-31 23:59:59 UTC" */
+	char	verify[320];	/* "verified against the system store" */
+};
+
+/*
+ * Describe the session of s (also after a failed handshake, while s still
+ * holds it).  Returns 0, or -1 when s is not TLS.
+ */
+int	tls_describe(const struct stream *s, const struct tls_opts *,
+	    struct tls_info *out);
+
 #endif

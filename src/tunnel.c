@@ -61,7 +61,35 @@ struct tunnel {
 	struct hopstate		 hs[HOPS_MAX];
 	int			 reconnect;	/* the 407's connection is spent */
 	int			 rc;		/* exit class once T_FAILED */
+	int64_t			 phase_t0;	/* --check: when this step began */
 };
+
+/* --check: one line of the report. */
+__attribute__((format(printf, 2, 3)))
+static void
+note(struct tunnel *t, const char *fmt, ...)
+{
+	const struct tunnel_report *r = t->cfg->report;
+	char line[1024];
+	va_list ap;
+
+	if (r == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r->line(r->arg, line);
+}
+
+/* Milliseconds since the step began, and the next one begins now. */
+static long long
+phase_ms(struct tunnel *t)
+{
+	int64_t now = now_ms(), ms = now - t->phase_t0;
+
+	t->phase_t0 = now;
+	return (long long)ms;
+}
 
 static void
 tunnel_enter(struct tunnel *t, enum tstate st)
@@ -90,6 +118,7 @@ tunnel_fail(struct tunnel *t, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	note(t, "failed: %s", msg);
 	if (rc == EXIT_CONNECT && t->cfg->errbuf != NULL)
 		snprintf(t->cfg->errbuf, t->cfg->errlen, "%s", msg);
 	else
@@ -126,14 +155,20 @@ do_connect(struct tunnel *t)
 	const struct target *a = c->nhops ? &c->hops[0].addr : &c->target;
 	const char *what = c->nhops ? "proxy " : "";
 	char err[256], secs[32];
+	struct net_info ni;
 	enum net_rc rc;
 	int fd;
 
 	if (c->nhops)
 		set_hop(t, 0);
 	log_trace(1, "connecting to %s%s", what, t->name);
-	rc = net_connect(a->host, a->port, c->family, t->deadline, &fd, err,
-	    sizeof(err));
+	note(t, "connecting to %s%s", what, t->name);
+	memset(&ni, 0, sizeof(ni));
+	rc = net_connect_info(a->host, a->port, c->family, t->deadline, &fd,
+	    err, sizeof(err), &ni);
+	if (ni.addrs[0] != '\0')
+		note(t, "%s resolved to %s in %lld ms", a->host, ni.addrs,
+		    (long long)ni.resolve_ms);
 	switch (rc) {
 	case NET_OK:
 		break;
@@ -153,10 +188,34 @@ do_connect(struct tunnel *t)
 	}
 	stream_init(t->s, fd);
 	log_trace(1, "connected to %s%s", what, t->name);
+	note(t, "connected to %s port %u in %lld ms", ni.peer, a->port,
+	    (long long)ni.connect_ms);
+	t->phase_t0 = now_ms();
 	if (c->nhops == 0)
 		tunnel_enter(t, T_DONE);
 	else
 		tunnel_enter(t, c->hops[0].tls ? T_TLS : T_SEND);
+}
+
+static void
+note_tls(struct tunnel *t)
+{
+	struct tls_info ti;
+	long long ms = phase_ms(t);
+
+	if (t->cfg->report == NULL ||
+	    tls_describe(t->s, t->cfg->tls, &ti) == -1)
+		return;
+	if (ti.version[0] != '\0' && strcmp(ti.cipher, "(NONE)") != 0 &&
+	    strcmp(ti.cipher, "none") != 0)
+		note(t, "TLS: %s, %s, ALPN %s (%lld ms)", ti.version, ti.cipher,
+		    ti.alpn[0] ? ti.alpn : "none", ms);
+	if (ti.subject[0] != '\0') {
+		note(t, "certificate subject: %s", ti.subject);
+		note(t, "certificate issuer: %s", ti.issuer);
+		note(t, "certificate expires: %s", ti.expires);
+	}
+	note(t, "certificate %s", ti.verify);
 }
 
 static void
@@ -169,11 +228,14 @@ do_tls(struct tunnel *t)
 		log_error("warning: --proxy-insecure: the certificate of %s is "
 		    "not verified", t->name);
 	log_trace(1, "%s: TLS handshake", t->name);
+	note(t, "%s: TLS handshake", t->name);
 	if (tls_start(t->s, t->cfg->tls, &p->addr, t->deadline, msg,
 	    sizeof(msg)) == -1) {
+		note_tls(t);
 		tunnel_fail(t, EXIT_TLS, "TLS with %s failed: %s", t->name, msg);
 		return;
 	}
+	note_tls(t);
 	tunnel_enter(t, T_SEND);
 }
 
@@ -234,6 +296,9 @@ do_send(struct tunnel *t)
 		return;
 	}
 	log_headers(1, "> ", t->req.data, t->req.len - 2);
+	note(t, "%s: CONNECT %s%s", t->name, t->next, hs->authz.len ?
+	    " (with Proxy-Authorization)" : "");
+	phase_ms(t);
 	while (off < t->req.len) {
 		n = stream_write(t->s, t->req.data + off, t->req.len - off);
 		if (n > 0) {
@@ -327,6 +392,22 @@ final_reply(struct tunnel *t)
 		    t->name, t->next, st, *reason ? " " : "", reason);
 }
 
+/* The status line as the proxy sent it, and how long it took. */
+static void
+note_status(struct tunnel *t)
+{
+	char line[256];
+	const char *h = t->rp.head.data;
+	size_t n = 0;
+
+	if (t->cfg->report == NULL)
+		return;
+	while (n < t->rp.head.len && h[n] != '\r' && h[n] != '\n')
+		n++;
+	escape_text(line, sizeof(line), t->rp.head.data, n);
+	note(t, "%s answered: %s (%lld ms)", t->name, line, phase_ms(t));
+}
+
 static void
 do_read_head(struct tunnel *t)
 {
@@ -366,6 +447,7 @@ do_read_head(struct tunnel *t)
 			return;
 		}
 		log_headers(1, "< ", t->rp.head.data, t->rp.head.len - 1);
+		note_status(t);
 		/* Keep what came after the header at the front of rest. */
 		memmove(t->rest, data + used, (size_t)n - used);
 		t->restlen = (size_t)n - used;
@@ -525,6 +607,15 @@ next_authz(struct tunnel *t, const char *const *fields, size_t nfields,
 	    &hs->authz);
 }
 
+/* creds_get() lists the places it looked; the last is where it found. */
+static const char *
+cred_source(const char *where)
+{
+	const char *p = strrchr(where, ',');
+
+	return p != NULL ? p + 2 : where;
+}
+
 static void
 gss_trace(const char *line)
 {
@@ -567,6 +658,11 @@ do_auth(struct tunnel *t)
 		auth_failed(t, rc);
 		return;
 	}
+	note(t, "%s offers: %s; answering with %s%s%s", t->name,
+	    hs->as.offered[0] ? hs->as.offered : "none",
+	    auth_scheme_name(hs->as.scheme), hs->have_cred ?
+	    ", credentials from " : "", hs->have_cred ?
+	    cred_source(hs->where) : "");
 	log_trace(1, "%s: answering with %s%s", t->name,
 	    auth_scheme_name(hs->as.scheme), t->cfg->hops[t->hop].tls ? "" :
 	    hs->as.scheme == AUTH_BASIC ? " (in clear over plain HTTP: "

@@ -12,6 +12,15 @@
 
 #define HOPS_MAX	8	/* proxies in one chain */
 
+/*
+ * --check: the handshake says what it does and finds, a line at a time
+ * as it goes (src/check.c prints them), so that a hang shows where.
+ */
+struct tunnel_report {
+	void	(*line)(void *arg, const char *text);
+	void	*arg;
+};
+
 struct tunnel_cfg {
 	struct proxy		*hops;		/* first is the one we connect to */
 	size_t			 nhops;		/* 0: straight to the target */
@@ -29,6 +38,7 @@ struct tunnel_cfg {
 						 * first hop (EXIT_CONNECT) is
 						 * told here, not on stderr */
 	size_t			 errlen;
+	const struct tunnel_report *report;	/* NULL: not --check */
 };
 
 /*

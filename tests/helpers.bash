@@ -278,7 +278,8 @@ _subst() {
 # start_squid [--auth basic] [SQUID.CONF LINE…]: squid on 127.0.0.1:SQUID_PORT
 # (and on [::1]:SQUID_PORT when IPv6 loopback works: SQUID_V6=1). CONNECT is
 # allowed to every port but SQUID_BLOCKED_PORT (9), which squid answers with
-# 403. SQUID_LOG is its access log. With --auth basic, squid demands Basic
+# 403 (and to SQUID_ALSO_BLOCKED, a list of ports, when it is set). SQUID_LOG
+# is its access log. With --auth basic, squid demands Basic
 # credentials (user alice, password in SQUID_PASSWORD) with a 407. With
 # --auth negotiate (or negotiate,basic: both offered, Negotiate first) it
 # takes Kerberos tickets for HTTP/localhost of the realm of start_kdc
@@ -335,7 +336,8 @@ start_squid() {
 			ports="http_port 127.0.0.1:$port"
 		fi
 		_subst "$LIB/squid.conf.in" "$dir/squid.conf" "HTTP_PORTS=$ports" \
-		    "DIR=$dir" "BLOCKED_PORT=9" "AUTH=$authconf" "EXTRA=$extra"
+		    "DIR=$dir" "BLOCKED_PORT=9${SQUID_ALSO_BLOCKED:+ $SQUID_ALSO_BLOCKED}" \
+		    "AUTH=$authconf" "EXTRA=$extra"
 		spawn "$dir/squid.out" squid -N -f "$dir/squid.conf"
 		pid=$SPAWNED_PID
 		if wait_port 127.0.0.1 "$port" "$pid" 30; then

@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# postern --check: the report on stdout, one step per line, for each way a
+# proxy is chosen, a plain and an https proxy, credentials from netrc, and
+# the two failures it gives advice for (403 on port 22, an unknown CA); the
+# first bytes of the target (an sshd's banner). Real squid, stunnel4, sshd.
+
+load helpers
+load lib/tls
+
+setup_file() {
+	require_postern
+	make_pki "$BATS_FILE_TMPDIR/pki"
+	SQUID_ALSO_BLOCKED=22 start_squid
+	start_stunnel TLS "$SQUID_PORT" "$PKI/server.pem" "$PKI/server.key"
+	start_sshd
+}
+
+# has LINE: the report holds a line that starts with LINE.
+has() {
+	local l
+	while IFS= read -r l; do
+		[[ $l == "$1"* ]] && return 0
+	done <<<"$output"
+	printf 'no line starting with: %s\nin:\n%s\n' "$1" "$output" >&2
+	return 1
+}
+
+@test "--check, plain proxy with -x: resolution, connect, status line, sshd banner, exit 0" {
+	run --separate-stderr -0 postern --check -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$SSHD_PORT"
+	has "postern --check 127.0.0.1:$SSHD_PORT"
+	has "proxy 1: http://127.0.0.1:$SQUID_PORT (from -x)"
+	has "connecting to proxy 127.0.0.1:$SQUID_PORT"
+	has "127.0.0.1 resolved to 127.0.0.1 in "
+	has "connected to 127.0.0.1 port $SQUID_PORT in "
+	has "127.0.0.1:$SQUID_PORT: CONNECT 127.0.0.1:$SSHD_PORT"
+	has "127.0.0.1:$SQUID_PORT answered: HTTP/1.1 200 Connection established ("
+	has "result: exit 0, the tunnel is established"
+	has "the target sent: SSH-2.0-OpenSSH"
+	[ -z "$stderr" ]
+}
+
+@test "--check, plain proxy from http_proxy and from https_proxy" {
+	http_proxy="http://127.0.0.1:$SQUID_PORT" run --separate-stderr -0 \
+	    postern --check 127.0.0.1 "$SSHD_PORT"
+	has "proxy 1: http://127.0.0.1:$SQUID_PORT (from http_proxy)"
+	has "result: exit 0"
+	https_proxy="127.0.0.1:$SQUID_PORT" http_proxy=http://127.0.0.1:1 \
+	    run --separate-stderr -0 postern --check 127.0.0.1 "$SSHD_PORT"
+	has "proxy 1: http://127.0.0.1:$SQUID_PORT (from https_proxy)"
+	has "the target sent: SSH-2.0-"
+}
+
+@test "--check, no_proxy: connecting directly, and which setting matched" {
+	https_proxy="http://127.0.0.1:1" no_proxy="example.org,127.0.0.1" \
+	    run --separate-stderr -0 postern --check 127.0.0.1 "$SSHD_PORT"
+	has 'proxy: none, no_proxy="example.org,127.0.0.1" matches 127.0.0.1: connecting directly'
+	has "connecting to 127.0.0.1:$SSHD_PORT"
+	has "result: exit 0"
+	has "the target sent: SSH-2.0-"
+}
+
+@test "--check, https proxy with -x: TLS version, cipher, ALPN, certificate, trust store" {
+	run --separate-stderr -0 postern --check -x "https://localhost:$TLS" \
+	    --proxy-cacert "$PKI/ca.pem" 127.0.0.1 "$SSHD_PORT"
+	has "proxy 1: https://localhost:$TLS (from -x)"
+	has "localhost:$TLS: TLS handshake"
+	has "TLS: TLSv1."
+	has "certificate subject: /CN=localhost"
+	has "certificate issuer: /CN=postern test CA"
+	has "certificate expires: 20"
+	has "certificate verified against --proxy-cacert $PKI/ca.pem"
+	has "localhost:$TLS answered: HTTP/1.1 200 Connection established"
+	has "the target sent: SSH-2.0-"
+}
+
+@test "--check, https proxy from https_proxy, verified against a CA directory" {
+	https_proxy="https://localhost:$TLS" run --separate-stderr -0 \
+	    postern --check --proxy-capath "$PKI/capath" 127.0.0.1 "$SSHD_PORT"
+	has "proxy 1: https://localhost:$TLS (from https_proxy)"
+	has "certificate verified against --proxy-capath $PKI/capath"
+	has "result: exit 0"
+}
+
+@test "--check, 403 on port 22: exit 6, the status line and the advice" {
+	run --separate-stderr -6 postern --check -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 22
+	has "127.0.0.1:$SQUID_PORT answered: HTTP/1.1 403 Forbidden"
+	has "failed: 127.0.0.1:$SQUID_PORT refused CONNECT 127.0.0.1:22: 403 Forbidden"
+	has "result: exit 6, the proxy refused the tunnel"
+	has "advice: the proxy does not allow port 22; ask for ssh.127.0.0.1:443 or use ssh over port 443"
+	[ "$stderr" = "postern: 127.0.0.1:$SQUID_PORT refused CONNECT 127.0.0.1:22: 403 Forbidden" ]
+}
+
+@test "--check, an https proxy whose CA is unknown: exit 4, the certificate and the advice" {
+	run --separate-stderr -4 postern --check -x "https://localhost:$TLS" 127.0.0.1 "$SSHD_PORT"
+	has "certificate subject: /CN=localhost"
+	has "certificate issuer: /CN=postern test CA"
+	has "certificate NOT verified against the system store: unable to get local issuer certificate"
+	has "result: exit 4, TLS with the proxy failed"
+	has "advice: a TLS-inspecting proxy? use --proxy-cacert with its CA"
+}
+
+@test "--check, the proxy is not there: exit 3 and advice" {
+	local port
+	port=$(closed_port)
+	run --separate-stderr -3 postern --check -x "127.0.0.1:$port" 127.0.0.1 "$SSHD_PORT"
+	has "connecting to proxy 127.0.0.1:$port"
+	has "failed: cannot connect to proxy 127.0.0.1:$port: Connection refused"
+	has "result: exit 3, the proxy could not be reached"
+	has "advice: check the proxy's host and port"
+}
+
+@test "--check, a target that does not speak first" {
+	start_echo
+	run --separate-stderr -0 postern --check -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
+	has "result: exit 0"
+	has "the target sent nothing within 1 s"
+}
+
+@test "--check with -L: the path to the target given with it" {
+	run --separate-stderr -0 postern --check -L "127.0.0.1:$(free_port)" \
+	    -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$SSHD_PORT"
+	has "listener: -L 127.0.0.1:"
+	has "the target sent: SSH-2.0-"
+	run --separate-stderr -2 postern --check -L "127.0.0.1:$(free_port)" -x "127.0.0.1:$SQUID_PORT"
+	[ "$stderr" = "postern: --check with -L needs a target: HOST PORT" ]
+}
