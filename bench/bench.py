@@ -24,6 +24,9 @@ What it measures, for postern and each peer, interleaved run by run:
 and the same through an https proxy (stunnel before fastproxy), a
 throughput row through squid, and scp through sshd with ProxyCommand,
 ProxyCommand + ProxyUseFdpass, and a direct connection.
+The PAC table (with the plain section) sets the start of postern
+--pac, its proxy from a cached PAC of about 30 KiB (http://, revalidated
+with a 304 each launch) and from a file://, against -x naming that proxy.
 The listener section sets postern -L against proxytunnel -a and socat's
 fork listener: tunnels set up per second, PSS per idle tunnel and MB/s
 through one tunnel (bench/echod.c and bench/tunnels.c).
@@ -38,6 +41,7 @@ import atexit
 import json
 import os
 import platform
+import re
 import select
 import shutil
 import signal
@@ -209,7 +213,8 @@ class Tool:
 def clean_env(extra=None):
     env = {k: v for k, v in os.environ.items()
            if k.lower() not in ("http_proxy", "https_proxy", "all_proxy",
-                                "no_proxy", "postern_proxy")}
+                                "no_proxy", "postern_proxy",
+                                "postern_pac")}
     env.update(extra or {})
     return env
 
@@ -281,6 +286,150 @@ def tls_tools(postern, sp, ca, previous=None):
                            "-p", "localhost:%d" % sp, "-d", "%s:%d" % (h, p)],
              "proxytunnel"),
     ]
+
+
+# ---------------------------------------------------------------- PAC (issue 14)
+
+PAC_SIZE = 30 * 1024    # about this many bytes of PAC
+
+
+def make_pac(path, pp):
+    """A PAC of about PAC_SIZE bytes shaped like a corporate one (internal
+    zones DIRECT, services with proxies of their own, host patterns),
+    whose answer for the bench's targets (127.0.0.1) is fastproxy.  No
+    name lookups: their cost would be the resolver's, not postern's."""
+    head = ["// The bench's PAC (bench/bench.py make_pac).",
+            "var INTERNAL = ["]
+    zones, services, patterns = [], [], []
+    i = 0
+    while True:
+        zones.append('\t".zone-%03d.corp.example",' % i)
+        services.append('\t"svc-%03d.corp.example": '
+                        '"PROXY svc-proxy-%03d.corp.example:8080; DIRECT",'
+                        % (i, i % 7))
+        patterns.append('\t["*.cdn-%03d.example.net", '
+                        '"PROXY bypass-%d.corp.example:3128"],' % (i, i % 3))
+        i += 1
+        body = "\n".join(head + zones + ["];", "var SERVICES = {"] +
+                         services + ["};", "var PATTERNS = ["] + patterns)
+        if len(body) >= PAC_SIZE - 1024:
+            break
+    text = body + """
+];
+
+function FindProxyForURL(url, host) {
+	var i;
+
+	if (isPlainHostName(host) || host == "localhost")
+		return "DIRECT";
+	for (i = 0; i < INTERNAL.length; i++)
+		if (dnsDomainIs(host, INTERNAL[i]))
+			return "DIRECT";
+	if (SERVICES.hasOwnProperty(host))
+		return SERVICES[host];
+	for (i = 0; i < PATTERNS.length; i++)
+		if (shExpMatch(host, PATTERNS[i][0]))
+			return PATTERNS[i][1];
+	if (shExpMatch(url, "https://127.0.0.1:*"))
+		return "PROXY 127.0.0.1:%d";
+	return "PROXY proxy.corp.example:8080";
+}
+""" % pp
+    with open(path, "w") as f:
+        f.write(text)
+    return len(text)
+
+
+def pac_tools(postern, pp, url, path, env):
+    """postern -x naming fastproxy, and postern with a PAC that names it:
+    over http:// (cached, revalidated with a 304 on each launch) and from
+    a file."""
+    return [
+        Tool("postern", "postern -x (the same proxy)",
+             lambda h, p: [postern, "-x", "http://127.0.0.1:%d" % pp, h,
+                           str(p)], postern, env=env),
+        Tool("postern-pac", "postern --pac http://… (cached, 304)",
+             lambda h, p: [postern, "--pac", url, h, str(p)], postern,
+             env=env),
+        Tool("postern-pac-file", "postern --pac file://…",
+             lambda h, p: [postern, "--pac", "file://" + path, h, str(p)],
+             postern, env=env),
+    ]
+
+
+def section_pac(b, postern, pp, notes):
+    """The start-up of a tunnel whose proxy comes from a cached PAC,
+    against -x naming the same proxy.  The PAC server is Python's
+    http.server (Last-Modified, a 304 to If-Modified-Since), served once
+    before the runs so that the cache holds the PAC."""
+    v = subprocess.run([postern, "-V"], capture_output=True, text=True,
+                       timeout=10).stdout
+    if not re.search(r"^proxies:.* pac\b", v, re.M):
+        notes.append("postern -V does not list pac: no PAC table.")
+        return
+    d = os.path.join(b.tmp, "pac")
+    web, cache, run = (os.path.join(d, x) for x in ("www", "cache", "run"))
+    for x in (web, cache, run):
+        os.makedirs(x, mode=0o700)
+    path = os.path.join(web, "corp.pac")
+    b.pac_bytes = make_pac(path, pp)
+    port = free_port()
+    srv = spawn([sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
+                 "--directory", web, str(port)], "pac-server",
+                stdout=b.logf("pac-server"), stderr=subprocess.STDOUT)
+    try:
+        if not wait_port(port, srv, 10):
+            raise RuntimeError("the PAC server did not start")
+        env = {"XDG_CACHE_HOME": cache, "XDG_RUNTIME_DIR": run}
+        tools = pac_tools(postern, pp, "http://127.0.0.1:%d/corp.pac" % port,
+                          path, env)
+        # The first launch fetches (200) and fills the cache.
+        b.start("pac-warmup", tools[1], 0)
+        cached = os.path.isdir(os.path.join(cache, "postern")) and \
+            os.listdir(os.path.join(cache, "postern"))
+        if not cached:
+            notes.append("The PAC cache was empty after the first launch: "
+                         "the http:// row measures fetches.")
+        b.rounds("pac", tools, ("start",), b.a.rounds)
+    finally:
+        stop(srv)
+
+
+def pac_report(R, pac_bytes):
+    """The PAC table and issue 14's target."""
+    if not any(r["section"] == "pac" for r in R):
+        return [], []
+    cols = [COLS[5]]
+    rows = [(n, [r["label"] for r in R if r["section"] == "pac" and
+                 r["tool"] == n][0])
+            for n in ("postern", "postern-pac", "postern-pac-file")
+            if any(r["section"] == "pac" and r["tool"] == n for r in R)]
+    tl, S, _ = table(R, "pac", rows, cols, [])
+    lines = ["## PAC (issue 14): start-up with the proxy from a PAC of %.0f "
+             "KiB" % (pac_bytes / 1024), "", "| client | start → 1st byte "
+             "ms | added to -x, ms |", "|---|---:|---:|"]
+    X = S.get("postern", [None])[0]
+    for (name, label), line in zip(rows, tl[2:]):
+        s = S[name][0]
+        add = "—" if name == "postern" or not s or not X else \
+            "%+.2f" % (s[0] - X[0])
+        lines.append(line[:-1] + "| %s |" % add)
+    lines += ["", "The same fastproxy and echo targets as the plain "
+              "section, in runs of their own (interleaved as above). "
+              "http:// is `python3 -m http.server` on 127.0.0.1, fetched "
+              "once before the runs; each launch then revalidates the cached "
+              "copy (If-Modified-Since, 304) and evaluates it. file:// reads "
+              "and evaluates it.", ""]
+    targets = []
+    P = S.get("postern-pac", [None])[0]
+    if P and X:
+        add = P[0] - X[0]
+        targets.append(("PAC: start-up with a cached %.0f KiB PAC ≤ -x's + 3 "
+                        "ms (issue 14)" % (pac_bytes / 1024),
+                        "%+.2f ms (%.2f against %.2f)" % (add, P[0], X[0]),
+                        add < 3, "met" if add < 3 else "%.2f ms over" %
+                        (add - 3)))
+    return lines, targets
 
 
 def available(tool):
@@ -1063,7 +1212,8 @@ def main():
                     choices=("postern", "socat", "nc"),
                     help="the direct connection used as the floor")
     ap.add_argument("--sections", default="plain,tls,squid,ssh,listener",
-                    help="comma list of plain, tls, squid, ssh, listener")
+                    help="comma list of plain, tls, squid, ssh, listener "
+                    "(plain includes the PAC table; pac runs it alone)")
     ap.add_argument("--tools", default=None,
                     help="comma list: only these clients (development)")
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -1168,6 +1318,13 @@ def main():
     if "plain" in sections:
         b.rounds("plain", tools + ([floor] if floor_ok else []),
                  ("upload", "download", "rtt", "start"), a.rounds)
+
+    if "plain" in sections or "pac" in sections:
+        try:
+            section_pac(b, a.postern, pp, notes)
+        except (RuntimeError, subprocess.SubprocessError) as e:
+            notes.append("The PAC table did not run: %s." % e)
+            log(str(e))
 
     ca = None
     if "tls" in sections:
@@ -1348,7 +1505,8 @@ def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
                 os.getloadavg()[0], elapsed), ""]
     failed = []
     for r in R:
-        if not r["ok"] and r["tool"] in ("postern", "postern-fdpass"):
+        if not r["ok"] and r["tool"] in ("postern", "postern-fdpass",
+                                         "postern-pac", "postern-pac-file"):
             failed.append("%s %s run %d" % (r["section"], r["scenario"],
                                             r["round"] + 1))
     targets = []
@@ -1452,6 +1610,9 @@ def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
                             ((0.95 - rr) * 100)))
 
     lines += listener_report(R, a)
+    tl, tg = pac_report(R, getattr(b, "pac_bytes", PAC_SIZE))
+    lines += tl
+    targets += tg
 
     versus = [v for v in versus if v]
     if versus:
@@ -1465,7 +1626,8 @@ def report(b, a, mode, tools, floor, peers, missing, notes, have_fdpass,
         lines += versus + [""]
 
     if targets:
-        lines += ["## Targets (issue 5)", "",
+        lines += ["## Targets (issue 5%s)" % (", issue 14's PAC row" if tg
+                                              else ""), "",
                   "| target | measured | met? |", "|---|---|---|"]
         for what, meas, ok, how in targets:
             lines.append("| %s | %s | %s |" % (what, meas,
