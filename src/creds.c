@@ -53,10 +53,13 @@ netrc_path(const struct cred_opts *o, char *buf, size_t len)
 	return buf;
 }
 
-/* Fill user and/or pass from netrc; messages for an unusable file. */
+/*
+ * Fill user and/or pass from netrc; messages for an unusable file.  found
+ * says which file and line gave them.
+ */
 static void
 from_netrc(const struct cred_opts *o, const struct proxy *p, char **user,
-    char **pass, char *where, size_t wherelen)
+    char **pass, char *where, size_t wherelen, char *found, size_t foundlen)
 {
 	char pathbuf[PATH_MAX_LEN], msg[512];
 	struct cred nc = { NULL, NULL };
@@ -64,6 +67,7 @@ from_netrc(const struct cred_opts *o, const struct proxy *p, char **user,
 	enum netrc_rc rc;
 	const char *path;
 	struct buf b;
+	size_t line;
 
 	if (o->no_netrc || (path = netrc_path(o, pathbuf, sizeof(pathbuf))) ==
 	    NULL)
@@ -80,7 +84,7 @@ from_netrc(const struct cred_opts *o, const struct proxy *p, char **user,
 		goto out;
 	}
 	creds_protect();
-	rc = netrc_find(b.data, b.len, p->addr.host, *user, &nc);
+	rc = netrc_find_line(b.data, b.len, p->addr.host, *user, &nc, &line);
 	if (rc != NETRC_OK) {
 		if (rc != NETRC_NOT_FOUND)
 			log_warn("%s: %s", path, netrc_strerror(rc));
@@ -88,6 +92,7 @@ from_netrc(const struct cred_opts *o, const struct proxy *p, char **user,
 	}
 	log_trace(1, "%s: credentials for %s found in %s", p->name,
 	    p->addr.host, path);
+	snprintf(found, foundlen, "%s line %zu", path, line);
 	if (*user == NULL) {
 		*user = nc.user;
 		nc.user = NULL;
@@ -101,12 +106,29 @@ out:
 	buf_wipe(&b);
 }
 
+/* On success, where names the source: one, or one for each. */
+static void
+said_where(char *where, size_t len, const char *usrc, const char *psrc)
+{
+	const char *u = *usrc ? usrc : "/dev/tty", *p = *psrc ? psrc :
+	    "/dev/tty";
+
+	if (strcmp(u, p) == 0)
+		snprintf(where, len, "%s", u);
+	else
+		snprintf(where, len, "the user from %s, the password from %s", u,
+		    p);
+}
+
 int
 creds_get(const struct cred_opts *o, const struct proxy *p, size_t i,
     struct cred *out, char *where, size_t wherelen)
 {
 	char *user = NULL, *pass = NULL, q[AUTHORITY_MAX + 64];
+	char nfound[PATH_MAX_LEN + 32] = "", usrc[sizeof(nfound)];
+	char psrc[sizeof(nfound)];
 	const char *colon, *env;
+	int pass_env = 0;
 
 	where[0] = '\0';
 	out->user = out->pass = NULL;
@@ -132,10 +154,21 @@ creds_get(const struct cred_opts *o, const struct proxy *p, size_t i,
 	else
 		add_where(where, wherelen, "the proxy URL");
 	if (pass == NULL && i == 0 &&
-	    (env = getenv("POSTERN_PROXY_PASSWORD")) != NULL)
+	    (env = getenv("POSTERN_PROXY_PASSWORD")) != NULL) {
 		pass = dup_bytes(env, strlen(env));
+		pass_env = 1;
+	}
+	/* Where each came from, said on success (--check). */
+	snprintf(usrc, sizeof(usrc), "%s", user != NULL ? where : "");
+	snprintf(psrc, sizeof(psrc), "%s", pass == NULL ? "" : pass_env ?
+	    "POSTERN_PROXY_PASSWORD" : where);
 	if (user == NULL || pass == NULL)
-		from_netrc(o, p, &user, &pass, where, wherelen);
+		from_netrc(o, p, &user, &pass, where, wherelen, nfound,
+		    sizeof(nfound));
+	if (user != NULL && usrc[0] == '\0')
+		snprintf(usrc, sizeof(usrc), "%s", nfound);
+	if (pass != NULL && psrc[0] == '\0')
+		snprintf(psrc, sizeof(psrc), "%s", nfound);
 	if (user == NULL) {
 		snprintf(q, sizeof(q), "Proxy user for %s: ", p->name);
 		user = prompt_tty(q, 0);
@@ -157,5 +190,6 @@ creds_get(const struct cred_opts *o, const struct proxy *p, size_t i,
 	creds_protect();
 	out->user = user;
 	out->pass = pass;
+	said_where(where, wherelen, usrc, psrc);
 	return 0;
 }

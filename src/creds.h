@@ -20,8 +20,9 @@ struct cred_opts {
 
 /*
  * Gather credentials for hop (index i of the chain).  Returns 0 with
- * out->user set (out->pass may be empty), or -1 with where naming the
- * places looked ("-U, the proxy URL, ...").  Prints a warning for a netrc
+ * out->user set (out->pass may be empty) and where naming their source
+ * ("-U", "/home/u/.netrc line 3"; never the secret), or -1 with where
+ * naming the places looked ("-U, the proxy URL, ...").  Prints a warning for a netrc
  * file that is not private.  The caller wipes out with cred_wipe().
  */
 int	creds_get(const struct cred_opts *, const struct proxy *, size_t i,

@@ -14,6 +14,7 @@ struct lexer {
 
 struct entry {
 	int	 used;			/* a machine or default was opened */
+	size_t	 line;			/* where its keyword is, from 1 */
 	int	 is_default;
 	int	 host_match;
 	int	 have_login;
@@ -213,6 +214,18 @@ entry_value(struct lexer *lx, struct entry *cur)
 	return 1;
 }
 
+/* The line of offset i (just past a token: on its line), from 1. */
+static size_t
+line_at(const char *s, size_t i)
+{
+	size_t n = 1, k;
+
+	for (k = 0; k < i; k++)
+		if (s[k] == '\n')
+			n++;
+	return n;
+}
+
 /* Read the whole buffer: 0 at its end, or -(enum netrc_rc). */
 static int
 scan(struct lexer *lx, struct entries *e, const char *host, const char *user)
@@ -223,6 +236,7 @@ scan(struct lexer *lx, struct entries *e, const char *host, const char *user)
 		if (keyword(lx, "machine") || keyword(lx, "default")) {
 			finish(e, user);
 			e->cur.used = 1;
+			e->cur.line = line_at(lx->s, lx->i);
 			if (keyword(lx, "default")) {
 				e->cur.is_default = 1;
 				continue;
@@ -266,6 +280,15 @@ enum netrc_rc
 netrc_find(const char *buf, size_t len, const char *host, const char *user,
     struct cred *out)
 {
+	size_t line;
+
+	return netrc_find_line(buf, len, host, user, out, &line);
+}
+
+enum netrc_rc
+netrc_find_line(const char *buf, size_t len, const char *host,
+    const char *user, struct cred *out, size_t *line)
+{
 	struct lexer *lx = NULL;
 	struct entries *e = NULL;
 	enum netrc_rc rc;
@@ -285,11 +308,13 @@ netrc_find(const char *buf, size_t len, const char *host, const char *user,
 	lx->len = len;
 	if ((t = scan(lx, e, host, user)) < 0)
 		rc = (enum netrc_rc)-t;
-	else if (e->found.used)
+	else if (e->found.used) {
 		rc = copy_out(&e->found, user, out);
-	else if (e->dflt.used)
+		*line = e->found.line;
+	} else if (e->dflt.used) {
 		rc = copy_out(&e->dflt, user, out);
-	else
+		*line = e->dflt.line;
+	} else
 		rc = NETRC_NOT_FOUND;
 out:
 	if (rc != NETRC_OK)

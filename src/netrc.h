@@ -39,6 +39,10 @@ enum netrc_rc {
 enum netrc_rc netrc_find(const char *buf, size_t len, const char *host,
 	    const char *user, struct cred *out);
 
+/* netrc_find(), and on NETRC_OK *line is where the entry starts (1: first). */
+enum netrc_rc netrc_find_line(const char *buf, size_t len, const char *host,
+	    const char *user, struct cred *out, size_t *line);
+
 const char	*netrc_strerror(enum netrc_rc);
 
 #endif

@@ -607,15 +607,6 @@ next_authz(struct tunnel *t, const char *const *fields, size_t nfields,
 	    &hs->authz);
 }
 
-/* creds_get() lists the places it looked; the last is where it found. */
-static const char *
-cred_source(const char *where)
-{
-	const char *p = strrchr(where, ',');
-
-	return p != NULL ? p + 2 : where;
-}
-
 static void
 gss_trace(const char *line)
 {
@@ -662,7 +653,7 @@ do_auth(struct tunnel *t)
 	    hs->as.offered[0] ? hs->as.offered : "none",
 	    auth_scheme_name(hs->as.scheme), hs->have_cred ?
 	    ", credentials from " : "", hs->have_cred ?
-	    cred_source(hs->where) : "");
+	    hs->where : "");
 	log_trace(1, "%s: answering with %s%s", t->name,
 	    auth_scheme_name(hs->as.scheme), t->cfg->hops[t->hop].tls ? "" :
 	    hs->as.scheme == AUTH_BASIC ? " (in clear over plain HTTP: "

@@ -124,3 +124,26 @@ has() {
 	run --separate-stderr -2 postern --check -L "127.0.0.1:$(free_port)" -x "127.0.0.1:$SQUID_PORT"
 	[ "$stderr" = "postern: --check with -L needs a target: HOST PORT" ]
 }
+
+@test "--check, Basic from netrc: the offer, the scheme, the file and line; never the password" {
+	start_squid --auth basic
+	printf '# proxies\n\nmachine 127.0.0.1\n  login alice\n  password %s\n' \
+	    "$SQUID_PASSWORD" >"$BATS_TEST_TMPDIR/netrc"
+	chmod 600 "$BATS_TEST_TMPDIR/netrc"
+	run --separate-stderr -0 postern --check -x "127.0.0.1:$SQUID_PORT" \
+	    --netrc-file "$BATS_TEST_TMPDIR/netrc" 127.0.0.1 "$SSHD_PORT"
+	has "127.0.0.1:$SQUID_PORT answered: HTTP/1.1 407 Proxy Authentication Required"
+	has "127.0.0.1:$SQUID_PORT offers: Basic; answering with Basic, credentials from $BATS_TEST_TMPDIR/netrc line 3"
+	has "127.0.0.1:$SQUID_PORT: CONNECT 127.0.0.1:$SSHD_PORT (with Proxy-Authorization)"
+	has "127.0.0.1:$SQUID_PORT answered: HTTP/1.1 200 Connection established"
+	has "the target sent: SSH-2.0-"
+	[[ $output != *"$SQUID_PASSWORD"* && $stderr != *"$SQUID_PASSWORD"* ]]
+}
+
+@test "--check, Basic from -U and the password from POSTERN_PROXY_PASSWORD" {
+	start_squid --auth basic
+	POSTERN_PROXY_PASSWORD=$SQUID_PASSWORD run --separate-stderr -0 \
+	    postern --check -x "127.0.0.1:$SQUID_PORT" -U alice 127.0.0.1 "$SSHD_PORT"
+	has "127.0.0.1:$SQUID_PORT offers: Basic; answering with Basic, credentials from the user from -U, the password from POSTERN_PROXY_PASSWORD"
+	[[ $output != *"$SQUID_PASSWORD"* ]]
+}
