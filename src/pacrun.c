@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,22 @@
 #include "util.h"
 
 #define FAILED_MAX	2048		/* the line naming every entry */
+
+/* --check: one line of the report (tunnel_cfg.report). */
+__attribute__((format(printf, 2, 3)))
+static void
+pnote(const struct tunnel_cfg *c, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (c->report == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	c->report->line(c->report->arg, line);
+}
 
 /* FindProxyForURL's url: https://HOST[:PORT]/, [v6] in brackets. */
 static void
@@ -48,22 +65,29 @@ get_pac(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 	int64_t confirmed, age;
 	int have, rc;
 
-	if (!pac_is_remote(name))
+	if (!pac_is_remote(name)) {
+		pnote(c, "PAC %s: reading the file", name);
 		return pac_fetch(name, c->tls, NULL, deadline, pac, err,
 		    errlen) == -1 ? -1 : 0;
+	}
+	pnote(c, "PAC %s: fetching", name);
 	memset(&v, 0, sizeof(v));
 	buf_init(&cached, PAC_MAX);
 	have = pac_cache_load(name, &cached, &v, &confirmed) == 0;
 	age = (int64_t)time(NULL) - confirmed;
 	rc = pac_fetch(name, c->tls, &v, deadline, pac, err, errlen);
-	if (rc == 200)
+	if (rc == 200) {
+		pnote(c, "PAC %s: fetched (200)", name);
 		pac_cache_store(name, pac, &v);
-	else if (rc == 304 && have) {
+	} else if (rc == 304 && have) {
 		log_trace(1, "PAC %s: not modified: the cached copy", name);
+		pnote(c, "PAC %s: not modified (304): the cached copy", name);
 		pac_cache_touch(name);
 	} else if (have && age >= 0 && age <= PAC_CACHE_MAX_AGE) {
 		log_trace(1, "PAC %s: cannot fetch: %s; using the copy cached "
 		    "%lld minutes ago", name, err, (long long)(age / 60));
+		pnote(c, "PAC %s: cannot fetch: %s; using the copy cached %lld "
+		    "minutes ago", name, err, (long long)(age / 60));
 		rc = 304;
 	} else if (rc == 304) {
 		snprintf(err, errlen, "304 Not Modified, and no cached copy");
@@ -92,6 +116,7 @@ ask(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 
 	buf_init(&pac, PAC_MAX);
 	if (get_pac(name, c, deadline, &pac, err, sizeof(err)) == -1) {
+		pnote(c, "failed: PAC %s: cannot fetch: %s", name, err);
 		log_error("PAC %s: cannot fetch: %s", name, err);
 		goto out;
 	}
@@ -108,13 +133,18 @@ ask(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 	log_trace(1, "PAC %s: FindProxyForURL(\"%s\", \"%s\")", name, url,
 	    c->target.host);
 	if (pac_eval(&j, err, sizeof(err)) != PAC_OK) {
+		pnote(c, "failed: PAC %s: %s", name, err);
 		log_error("PAC %s: %s", name, err);
 		goto out;
 	}
 	log_trace(1, "PAC %s: \"%s\"", name, show_text(shown, sizeof(shown),
 	    err, strlen(err)));
+	pnote(c, "PAC: FindProxyForURL(\"%s\", \"%s\") = \"%s\"", url,
+	    c->target.host, shown);
 	prc = pacres_parse(err, strlen(err), e, PAC_ENTRIES_MAX, n, &bad);
 	if (prc != PACRES_OK) {
+		pnote(c, "failed: PAC %s: unusable answer: %s", name,
+		    pacres_strerror(prc));
 		log_error("PAC %s: unusable answer \"%s\": %s", name,
 		    show_text(shown, sizeof(shown), err, strlen(err)),
 		    pacres_strerror(prc));
@@ -169,7 +199,8 @@ entry_key(const struct pac_entry *e, char *out, size_t len)
  * after the others, in their order; late[i] says which.
  */
 static void
-order_entries(struct pac_entry *e, size_t n, int *late, int64_t now)
+order_entries(const struct tunnel_cfg *c, struct pac_entry *e, size_t n,
+    int *late, int64_t now)
 {
 	struct pac_down d[PAC_DOWN_MAX];
 	struct pac_entry sorted[PAC_ENTRIES_MAX];
@@ -184,6 +215,9 @@ order_entries(struct pac_entry *e, size_t n, int *late, int64_t now)
 		    k++)
 			if (strcmp(d[k].name, key) == 0) {
 				log_trace(1, "PAC: %s could not be reached %lld s "
+				    "ago: trying it last", key,
+				    (long long)(now - d[k].when));
+				pnote(c, "PAC: %s could not be reached %lld s "
 				    "ago: trying it last", key,
 				    (long long)(now - d[k].when));
 				was[i] = 1;
@@ -227,7 +261,7 @@ pac_tunnel(const char *name, const struct tunnel_cfg *c, struct stream *s)
 	deadline = now_ms() + c->timeout_ms;
 	if ((rc = ask(name, c, deadline, e, &n)) != 0)
 		return rc;
-	order_entries(e, n, late, (int64_t)time(NULL));
+	order_entries(c, e, n, late, (int64_t)time(NULL));
 	for (i = 0; i < n; i++)
 		tries += e[i].kind != PAC_SOCKS;
 	for (i = 0; i < n; i++) {
@@ -238,16 +272,23 @@ pac_tunnel(const char *name, const struct tunnel_cfg *c, struct stream *s)
 		if (e[i].kind == PAC_SOCKS) {
 			log_trace(1, "PAC: skipping SOCKS %s: postern speaks "
 			    "HTTP CONNECT only", auth);
+			pnote(c, "PAC: skipping SOCKS %s: postern speaks HTTP "
+			    "CONNECT only", auth);
 			continue;
 		}
 		if ((left = deadline - now_ms()) < 1)
 			left = 1;
+		pnote(c, "PAC: trying %s%s%s", e[i].kind == PAC_DIRECT ? "" :
+		    pac_kind_name(e[i].kind), e[i].kind == PAC_DIRECT ? "" :
+		    " ", auth);
 		rc = try_entry(&e[i], c, left / (int64_t)tries--, s, why,
 		    sizeof(why));
 		note_entry(&e[i], rc == EXIT_CONNECT, late[i]);
 		if (rc != EXIT_CONNECT)
 			return rc;
 		log_trace(1, "PAC: %s: %s; trying the next entry", auth, why);
+		pnote(c, "PAC: %s could not be reached; trying the next entry",
+		    auth);
 		used += (size_t)snprintf(failed + used, sizeof(failed) - used,
 		    "%s%s%s%s (%s)", used ? "; " : "", e[i].kind == PAC_DIRECT ?
 		    "" : pac_kind_name(e[i].kind), e[i].kind == PAC_DIRECT ?
@@ -255,6 +296,8 @@ pac_tunnel(const char *name, const struct tunnel_cfg *c, struct stream *s)
 		if (used >= sizeof(failed))
 			used = sizeof(failed) - 1;
 	}
+	pnote(c, "failed: no entry of the PAC %s could be reached: %s", name,
+	    failed);
 	log_error("no entry of the PAC %s could be reached: %s", name, failed);
 	return EXIT_CONNECT;
 }

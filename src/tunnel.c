@@ -118,7 +118,11 @@ tunnel_fail(struct tunnel *t, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	note(t, "failed: %s", msg);
+	/* A caller that tells the failure itself may try another way. */
+	if (rc == EXIT_CONNECT && t->cfg->errbuf != NULL)
+		note(t, "unreachable: %s", msg);
+	else
+		note(t, "failed: %s", msg);
 	if (rc == EXIT_CONNECT && t->cfg->errbuf != NULL)
 		snprintf(t->cfg->errbuf, t->cfg->errlen, "%s", msg);
 	else

@@ -147,3 +147,27 @@ has() {
 	has "127.0.0.1:$SQUID_PORT offers: Basic; answering with Basic, credentials from the user from -U, the password from POSTERN_PROXY_PASSWORD"
 	[[ $output != *"$SQUID_PASSWORD"* ]]
 }
+
+@test "--check, a PAC with failover: the answer, the dead entry, the one used" {
+	"$POSTERN" -V | grep -q '^proxies:.* pac$' || skip "built without PAC"
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -p "$XDG_RUNTIME_DIR"
+	chmod 700 "$XDG_RUNTIME_DIR"
+	local dead
+	dead=$(closed_port)
+	printf '%s\n' "function FindProxyForURL(u, h) { return 'SOCKS 127.0.0.1:1; PROXY 127.0.0.1:$dead; PROXY 127.0.0.1:$SQUID_PORT'; }" \
+	    >"$BATS_TEST_TMPDIR/f.pac"
+	POSTERN_PAC=$BATS_TEST_TMPDIR/f.pac run --separate-stderr -0 \
+	    postern --check 127.0.0.1 "$SSHD_PORT"
+	has "proxy: chosen by the PAC $BATS_TEST_TMPDIR/f.pac"
+	has "PAC $BATS_TEST_TMPDIR/f.pac: reading the file"
+	has "PAC: FindProxyForURL(\"https://127.0.0.1:$SSHD_PORT/\", \"127.0.0.1\") = \"SOCKS 127.0.0.1:1; PROXY 127.0.0.1:$dead; PROXY 127.0.0.1:$SQUID_PORT\""
+	has "PAC: skipping SOCKS 127.0.0.1:1: postern speaks HTTP CONNECT only"
+	has "PAC: trying PROXY 127.0.0.1:$dead"
+	has "unreachable: cannot connect to proxy 127.0.0.1:$dead: Connection refused"
+	has "PAC: 127.0.0.1:$dead could not be reached; trying the next entry"
+	has "PAC: trying PROXY 127.0.0.1:$SQUID_PORT"
+	has "127.0.0.1:$SQUID_PORT answered: HTTP/1.1 200 Connection established"
+	has "result: exit 0"
+	has "the target sent: SSH-2.0-"
+}
