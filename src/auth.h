@@ -96,7 +96,8 @@ struct auth_state {
 	char		 offered[128];	/* "Basic, NTLM": for messages */
 	/* Negotiate, set by the caller before each auth_next(). */
 	const struct auth_gss *gss;	/* GSSAPI; NULL: no Negotiate */
-	void		(*trace)(const char *);	/* a -v line, or NULL */
+	void		(*trace)(void *, const char *);	/* a -v line, or NULL */
+	void		*trace_arg;	/* trace's first argument */
 	const char	*service;	/* "HTTP" or --proxy-service-name */
 	const char	*host;		/* the proxy's, as written */
 	/* Negotiate, kept by auth.c. */

@@ -55,7 +55,7 @@ trace(const struct auth_state *st, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	st->trace(line);
+	st->trace(st->trace_arg, line);
 }
 
 void

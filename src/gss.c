@@ -1,4 +1,6 @@
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "gss.h"
 
@@ -30,6 +32,15 @@ struct gss_fn {
 	OM_uint32	(*release_buffer)(OM_uint32 *, gss_buffer_t);
 	OM_uint32	(*delete_sec_context)(OM_uint32 *, gss_ctx_id_t *,
 			    gss_buffer_t);
+	OM_uint32	(*acquire_cred)(OM_uint32 *, gss_name_t, OM_uint32,
+			    gss_OID_set, gss_cred_usage_t, gss_cred_id_t *,
+			    gss_OID_set *, OM_uint32 *);
+	OM_uint32	(*inquire_cred)(OM_uint32 *, gss_cred_id_t,
+			    gss_name_t *, OM_uint32 *, gss_cred_usage_t *,
+			    gss_OID_set *);
+	OM_uint32	(*display_name)(OM_uint32 *, gss_name_t, gss_buffer_t,
+			    gss_OID *);
+	OM_uint32	(*release_cred)(OM_uint32 *, gss_cred_id_t *);
 };
 
 static const struct dynsym syms[] = {
@@ -40,6 +51,10 @@ static const struct dynsym syms[] = {
 	{ "gss_release_buffer", offsetof(struct gss_fn, release_buffer) },
 	{ "gss_delete_sec_context",
 	    offsetof(struct gss_fn, delete_sec_context) },
+	{ "gss_acquire_cred", offsetof(struct gss_fn, acquire_cred) },
+	{ "gss_inquire_cred", offsetof(struct gss_fn, inquire_cred) },
+	{ "gss_display_name", offsetof(struct gss_fn, display_name) },
+	{ "gss_release_cred", offsetof(struct gss_fn, release_cred) },
 };
 
 /* OIDs as bytes, so that no data symbol of the library is needed. */
@@ -190,6 +205,43 @@ g_release(void *hp)
 	free(h);
 }
 
+int
+gss_ticket(char *client, size_t clen, int64_t *secs, char *why,
+    size_t whylen)
+{
+	gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+	gss_name_t name = GSS_C_NO_NAME;
+	gss_buffer_desc b = { 0, NULL };
+	OM_uint32 major, min = 0, life = 0;
+	int rc = -1;
+
+	if (load() == -1) {
+		snprintf(why, whylen, "%s", load_error);
+		return -1;
+	}
+	major = fn.acquire_cred(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE,
+	    GSS_C_NO_OID_SET, GSS_C_INITIATE, &cred, NULL, NULL);
+	if (!GSS_ERROR(major))
+		major = fn.inquire_cred(&min, cred, &name, &life, NULL, NULL);
+	if (!GSS_ERROR(major))
+		major = fn.display_name(&min, name, &b, NULL);
+	if (GSS_ERROR(major))
+		g_display_status(major, min, why, whylen);
+	else {
+		snprintf(client, clen, "%.*s", (int)b.length,
+		    (const char *)b.value);
+		*secs = life == GSS_C_INDEFINITE ? -1 : (int64_t)life;
+		rc = 0;
+	}
+	if (b.value != NULL)
+		fn.release_buffer(&min, &b);
+	if (name != GSS_C_NO_NAME)
+		fn.release_name(&min, &name);
+	if (cred != GSS_C_NO_CREDENTIAL)
+		fn.release_cred(&min, &cred);
+	return rc;
+}
+
 static const struct auth_gss ops = {
 	g_import_name, g_init_sec_context, g_display_status, g_release,
 };
@@ -207,6 +259,17 @@ gss_loaded(void)
 }
 
 #else /* built without Negotiate */
+
+int
+gss_ticket(char *client, size_t clen, int64_t *secs, char *why,
+    size_t whylen)
+{
+	(void)client;
+	(void)clen;
+	(void)secs;
+	snprintf(why, whylen, "built without Negotiate");
+	return -1;
+}
 
 const struct auth_gss *
 gss_ops(void)

@@ -1,6 +1,9 @@
 #ifndef POSTERN_GSS_H
 #define POSTERN_GSS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "auth.h"
 
 /*
@@ -14,6 +17,14 @@
 /* The GSSAPI calls for auth_next(), or NULL when built without
  * Negotiate (make NEGOTIATE=0). */
 const struct auth_gss	*gss_ops(void);
+
+/*
+ * The default ticket (the credentials cache): its client principal and
+ * the seconds it has left (-1: no end).  0, or -1 with why in words (no
+ * ticket, no library).  For --check.
+ */
+int	gss_ticket(char *client, size_t clen, int64_t *secs, char *why,
+	    size_t whylen);
 
 /* True once the library is loaded. */
 int			 gss_loaded(void);

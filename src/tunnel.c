@@ -41,6 +41,7 @@ struct hopstate {
 	int			 have_cred;
 	char			 where[256];	/* where credentials were sought */
 	struct buf		 authz;		/* next Proxy-Authorization */
+	int			 ticket_told;	/* --check said which ticket */
 };
 
 struct tunnel {
@@ -612,9 +613,33 @@ next_authz(struct tunnel *t, const char *const *fields, size_t nfields,
 }
 
 static void
-gss_trace(const char *line)
+gss_trace(void *arg, const char *line)
 {
 	log_trace(1, "%s", line);
+	note(arg, "%s", line);
+}
+
+/* --check: the Kerberos ticket Negotiate would use, or why there is none. */
+static void
+note_ticket(struct tunnel *t)
+{
+	char client[256], why[256], when[32];
+	int64_t secs;
+	time_t end;
+	struct tm tm;
+
+	if (t->cfg->report == NULL)
+		return;
+	if (gss_ticket(client, sizeof(client), &secs, why, sizeof(why)) ==
+	    -1) {
+		note(t, "Negotiate: no ticket: %s", why);
+		return;
+	}
+	end = time(NULL) + (time_t)secs;
+	if (secs < 0 || gmtime_r(&end, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(when, sizeof(when), "no end");
+	note(t, "Negotiate: ticket of %s, valid until %s", client, when);
 }
 
 /* The next Proxy-Authorization, for the connection that will carry it. */
@@ -641,6 +666,7 @@ do_auth(struct tunnel *t)
 	hs->as.host = t->cfg->hops[t->hop].addr.host;
 	hs->as.gss = gss_ops();
 	hs->as.trace = gss_trace;
+	hs->as.trace_arg = t;
 	if (t->reconnect && (scheme = forget_connection(t)) != 0) {
 		log_trace(1, "%s: the %s exchange lost its connection; "
 		    "starting over", t->name, auth_scheme_name(scheme));
@@ -649,6 +675,11 @@ do_auth(struct tunnel *t)
 		nfields = 1;
 	}
 	rc = next_authz(t, fields, nfields, &env);
+	if (!hs->ticket_told && (hs->as.scheme == AUTH_NEGOTIATE ||
+	    (hs->as.failed & AUTH_NEGOTIATE))) {
+		hs->ticket_told = 1;
+		note_ticket(t);
+	}
 	if (rc != AUTH_OK) {
 		auth_failed(t, rc);
 		return;

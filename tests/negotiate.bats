@@ -189,3 +189,25 @@ mapped_gss() {
 	stop_held
 	assert_equal "$output" $'libgssapi_krb5.so.2\nlibkrb5.so.3'
 }
+
+@test "--check: the service asked for, the ticket's client and expiry, Negotiate chosen" {
+	kinit_user
+	run --separate-stderr -0 postern --check --no-netrc -x "localhost:$NEGO_PORT" \
+	    127.0.0.1 "$LINE"
+	grep -qE "^localhost:$NEGO_PORT answered: HTTP/1\.1 407 " <<<"$output"
+	grep -qxF "Negotiate: asking GSSAPI for a token for the service HTTP@localhost" <<<"$output"
+	grep -qE "^Negotiate: ticket of alice@$KRB5_REALM, valid until 20[0-9-]+ [0-9:]+ UTC$" <<<"$output"
+	grep -qE "^localhost:$NEGO_PORT offers: Negotiate; answering with Negotiate$" <<<"$output"
+	grep -qE "^localhost:$NEGO_PORT answered: HTTP/1\.1 200 " <<<"$output"
+	grep -q "^result: exit 0, the tunnel is established" <<<"$output"
+	! grep -q 'YII' <<<"$output"
+}
+
+@test "--check without a ticket: says there is none, exit 5 and advice" {
+	run --separate-stderr -5 postern --check --no-netrc -x "localhost:$NEGO_PORT" \
+	    127.0.0.1 "$CLOSED"
+	grep -q "^Negotiate: no ticket: " <<<"$output"
+	grep -q "^failed: localhost:$NEGO_PORT asks for Negotiate: no Kerberos ticket (run kinit)" <<<"$output"
+	grep -q "^result: exit 5, proxy authentication failed" <<<"$output"
+	grep -q "^advice: " <<<"$output"
+}

@@ -92,8 +92,9 @@ static const struct auth_gss stub = {
 };
 
 static void
-trace(const char *line)
+trace(void *arg, const char *line)
 {
+	(void)arg;
 	size_t o = strlen(traced);
 
 	snprintf(traced + o, sizeof(traced) - o, "%s\n", line);
