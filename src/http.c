@@ -118,6 +118,16 @@ name_is(const char *f, size_t nlen, const char *name)
 	return strlen(name) == nlen && strncasecmp_ascii(f, name, nlen) == 0;
 }
 
+/* v into out, or "" if it does not fit. */
+static void
+keep(char *out, size_t outlen, const char *v, size_t vlen)
+{
+	if (vlen >= outlen)
+		vlen = 0;
+	memcpy(out, v, vlen);
+	out[vlen] = '\0';
+}
+
 /* A complete field (after unfolding): pick out what the driver needs. */
 static enum http_rc
 finish_field(struct http_resp *rp)
@@ -154,7 +164,11 @@ finish_field(struct http_resp *rp)
 			rp->conn_close = 1;
 		if (list_has_token(v, vlen, "keep-alive", NULL))
 			rp->keep_alive = 1;
-	} else if (name_is(f, nlen, "proxy-authenticate") &&
+	} else if (name_is(f, nlen, "etag"))
+		keep(rp->etag, sizeof(rp->etag), v, vlen);
+	else if (name_is(f, nlen, "last-modified"))
+		keep(rp->last_modified, sizeof(rp->last_modified), v, vlen);
+	else if (name_is(f, nlen, "proxy-authenticate") &&
 	    rp->nauth < HTTP_AUTH_MAX) {
 		char *s;
 
@@ -182,6 +196,7 @@ reset_fields(struct http_resp *rp)
 	rp->has_length = rp->length_bad = 0;
 	rp->length = 0;
 	rp->te = rp->chunked = 0;
+	rp->etag[0] = rp->last_modified[0] = '\0';
 }
 
 static enum http_rc

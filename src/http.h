@@ -16,6 +16,7 @@
 					   64 KiB Negotiate token in base64) */
 #define HTTP_AUTHZ_LINE_MAX (HTTP_AUTHZ_MAX + 32)	/* with name, CRLF */
 #define HTTP_DRAIN_MAX	(1024 * 1024)	/* larger 407 bodies: reconnect */
+#define HTTP_VALIDATOR_MAX 256		/* an ETag or Last-Modified kept */
 
 enum http_rc {
 	HTTP_MORE = 0,		/* all input used, feed more */
@@ -65,6 +66,11 @@ struct http_resp {
 
 	char		*auth[HTTP_AUTH_MAX];	/* Proxy-Authenticate values */
 	size_t		 nauth;
+
+	/* For a PAC server's answer (pacreply.c): the last of each, "" when
+	 * none or when it would not fit. */
+	char		 etag[HTTP_VALIDATOR_MAX];
+	char		 last_modified[HTTP_VALIDATOR_MAX];
 
 	struct buf	 head;		/* lines seen, for the trace */
 	uint64_t	 body_left;	/* in a length or a chunk */

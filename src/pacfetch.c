@@ -15,7 +15,6 @@
 #include "target.h"
 #include "util.h"
 
-#define PAC_HEAD_MAX	(16 * 1024)	/* header block of the PAC server */
 #define PAC_REQ_MAX	2048
 
 static int
@@ -106,13 +105,14 @@ io_error(const struct stream *s, char *err, size_t errlen)
 	return -1;
 }
 
-/* Send req, read to the end: 0, or -1 with err set. */
+/* Send req, read until the answer is whole or ends: 0, or -1 with err
+ * set. */
 static int
 exchange(struct stream *s, const struct buf *req, int64_t deadline,
-    struct buf *resp, char *err, size_t errlen)
+    struct pac_reply *pr, char *err, size_t errlen)
 {
 	char chunk[8192];
-	size_t off = 0;
+	size_t off = 0, used;
 	ssize_t n;
 
 	while (off < req->len) {
@@ -124,7 +124,7 @@ exchange(struct stream *s, const struct buf *req, int64_t deadline,
 		} else
 			return io_error(s, err, errlen);
 	}
-	while (!pac_reply_complete(resp)) {
+	for (;;) {
 		if ((n = stream_read(s, chunk, sizeof(chunk))) == 0)
 			return 0;
 		if (n == -1 && errno == EAGAIN) {
@@ -134,13 +134,9 @@ exchange(struct stream *s, const struct buf *req, int64_t deadline,
 		}
 		if (n == -1)
 			return io_error(s, err, errlen);
-		if (buf_add(resp, chunk, (size_t)n) == -1) {
-			snprintf(err, errlen, "larger than %d KiB",
-			    PAC_MAX / 1024);
-			return -1;
-		}
+		if (pac_reply_feed(pr, chunk, (size_t)n, &used) != PACR_MORE)
+			return 0;
 	}
-	return 0;
 slow:
 	snprintf(err, errlen, "timed out (-t)");
 	return -1;
@@ -174,26 +170,27 @@ http_fetch(const char *url, const struct tls_opts *tls,
     struct pac_validators *cond, int64_t deadline, struct buf *out,
     char *err, size_t errlen)
 {
-	struct buf req, resp;
+	struct pac_reply pr;
+	struct buf req;
 	struct stream s;
 	struct target t;
 	int rc = -1;
 
 	buf_init(&req, PAC_REQ_MAX);
-	buf_init(&resp, PAC_MAX + PAC_HEAD_MAX);
+	pac_reply_init(&pr, cond != NULL, out);
 	if (http_request(url, tls != NULL, cond, &t, &req) == -1) {
 		snprintf(err, errlen, "invalid URL");
 		goto out;
 	}
 	if (open_stream(&t, tls, deadline, &s, err, errlen) == -1)
 		goto out;
-	rc = exchange(&s, &req, deadline, &resp, err, errlen);
+	rc = exchange(&s, &req, deadline, &pr, err, errlen);
 	stream_close(&s);
 	if (rc == 0)
-		rc = pac_reply_parse(&resp, out, cond, err, errlen);
+		rc = pac_reply_end(&pr, cond, err, errlen);
 out:
+	pac_reply_free(&pr);
 	buf_free(&req);
-	buf_free(&resp);
 	return rc;
 }
 

@@ -2,25 +2,49 @@
 #define POSTERN_PACREPLY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
+#include "http.h"
 #include "pacfetch.h"
 
 /*
- * The PAC server's reply, as gathered so far in resp (a struct buf, so
- * NUL-terminated).  Pure: pacfetch.c reads, these decide.
- *
- * pac_reply_complete: whether resp holds a whole answer, its header and,
- * when it says its length, that much body (a TLS server may then end
- * without notice); until then the reader reads on, or to the end.
- *
- * pac_reply_parse: 200 with the body appended to body, 304 (only when
- * cond is not NULL: the request was conditional), or -1 with err saying
- * why in words.  A non-NULL cond receives the ETag and Last-Modified of
- * the answer ("" when absent or too long).
+ * The PAC server's answer to our GET, fed as it arrives.  The header goes
+ * through the CONNECT reply parser (http.c: one parser for both); the body
+ * of a 200 is framed by its Content-Length or by the end of the
+ * connection.  Pure: pacfetch.c reads, this decides.
  */
-int	pac_reply_complete(const struct buf *resp);
-int	pac_reply_parse(const struct buf *resp, struct buf *body,
-	    struct pac_validators *cond, char *err, size_t errlen);
+enum pac_reply_rc {
+	PACR_MORE = 0,	/* all input used: feed more, or end */
+	PACR_DONE,	/* the answer is whole; the rest is not its */
+	PACR_ERROR,	/* pac_reply_end says why */
+};
+
+struct pac_reply {
+	struct http_resp rp;
+	struct buf	*body;
+	int		 cond;		/* the request was conditional */
+	int		 state;
+	enum http_rc	 hrc;		/* of the header, once known */
+	uint64_t	 left;		/* of a Content-Length body */
+	const char	*why;		/* an error after the header */
+};
+
+void	pac_reply_init(struct pac_reply *, int cond, struct buf *body);
+void	pac_reply_free(struct pac_reply *);
+
+/* *used tells how many bytes were consumed: all of them on PACR_MORE. */
+enum pac_reply_rc pac_reply_feed(struct pac_reply *, const char *,
+	    size_t, size_t *used);
+
+/*
+ * Once fed to PACR_DONE or PACR_ERROR, or at the end of the connection:
+ * 200 with the body in the buffer given to init, 304 (only to a
+ * conditional request), or -1 with err saying why in words.  On 200 and
+ * 304, a non-NULL cond receives the answer's ETag and Last-Modified ("" for
+ * each it lacks).
+ */
+int	pac_reply_end(const struct pac_reply *, struct pac_validators *cond,
+	    char *err, size_t errlen);
 
 #endif

@@ -1,9 +1,10 @@
 /*
- * The PAC server's reply (src/pacreply.c), gathered in two reads split at
- * an offset taken from the first two bytes.  Properties: once complete, a
- * longer reply is complete too; the result is 200, 304 (only to a
- * conditional request) or -1 with a message; a 200's body is the tail of
- * what was gathered; the validators hold no CR.
+ * The PAC server's answer (src/pacreply.c), fed in chunks whose sizes
+ * come from the first four bytes of the input, and whole.  Properties: no
+ * call uses more than it was given, PACR_MORE means all of it was used,
+ * the result, the bytes used, the body and the validators do not depend on
+ * the chunking; a 304 only to a conditional request, a message with every
+ * failure, a 200's body within what was fed, no CR or LF in a validator.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,46 +13,63 @@
 #include "pacfetch.h"
 #include "pacreply.h"
 
+#define SIZES	4
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static int
+run(const uint8_t *sz, const char *in, size_t len, int cond,
+    struct pac_validators *v, struct buf *body, char *err, size_t *pos)
+{
+	struct pac_reply pr;
+	enum pac_reply_rc rc = PACR_MORE;
+	size_t n, used, i = 0;
+	int code;
+
+	buf_init(body, PAC_MAX);
+	memset(v, 0, sizeof(*v));
+	err[0] = '\0';
+	pac_reply_init(&pr, cond, body);
+	for (*pos = 0; rc == PACR_MORE && *pos < len; *pos += used) {
+		n = sz != NULL ? (size_t)sz[i++ % SIZES] + 1 : len;
+		if (n > len - *pos)
+			n = len - *pos;
+		rc = pac_reply_feed(&pr, in + *pos, n, &used);
+		if (used > n || (rc == PACR_MORE && used != n))
+			abort();
+	}
+	code = pac_reply_end(&pr, cond ? v : NULL, err, 256);
+	pac_reply_free(&pr);
+	return code;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pac_validators v;
-	struct buf resp, body;
-	char err[256];
-	size_t cut, len;
-	int rc, whole;
+	struct pac_validators v, wv;
+	struct buf body, wbody;
+	char err[256], werr[256];
+	const char *in = (const char *)data + SIZES;
+	size_t len, pos, wpos;
+	int rc, wrc, cond;
 
-	if (size < 3)
+	if (size < SIZES)
 		return 0;
-	cut = ((size_t)data[0] << 8 | data[1]) % (size - 1);
-	data += 2;
-	len = size - 2;
-	buf_init(&resp, PAC_MAX + 16 * 1024);
-	buf_init(&body, PAC_MAX);
-	if (buf_add(&resp, data, cut) == -1)
+	len = size - SIZES;
+	cond = data[0] & 1;
+	rc = run(data, in, len, cond, &v, &body, err, &pos);
+	wrc = run(NULL, in, len, cond, &wv, &wbody, werr, &wpos);
+	if (rc != wrc || pos != wpos || strcmp(err, werr) != 0 ||
+	    body.len != wbody.len || (body.len > 0 &&
+	    memcmp(body.data, wbody.data, body.len) != 0) ||
+	    memcmp(&v, &wv, sizeof(v)) != 0)
 		abort();
-	whole = pac_reply_complete(&resp);
-	if (buf_add(&resp, data + cut, len - cut) == -1)
+	if ((rc != 200 && rc != 304 && rc != -1) || (rc == 304 && !cond) ||
+	    (rc == -1 && err[0] == '\0') || body.len > len ||
+	    strpbrk(v.etag, "\r\n") != NULL ||
+	    strpbrk(v.last_modified, "\r\n") != NULL)
 		abort();
-	if (whole && !pac_reply_complete(&resp))
-		abort();
-	memset(&v, 0, sizeof(v));
-	err[0] = '\0';
-	rc = pac_reply_parse(&resp, &body, data[0] & 1 ? &v : NULL, err,
-	    sizeof(err));
-	if ((rc != 200 && rc != 304 && rc != -1) ||
-	    (rc == 304 && !(data[0] & 1)) || (rc == -1 && err[0] == '\0') ||
-	    (rc != 200 && body.len != 0) ||
-	    (rc == 200 && (body.len >= len || memcmp(body.data != NULL ?
-	    body.data : "", data + len - body.len, body.len) != 0)) ||
-	    memchr(v.etag, '\0', sizeof(v.etag)) == NULL ||
-	    strchr(v.etag, '\r') != NULL ||
-	    memchr(v.last_modified, '\0', sizeof(v.last_modified)) == NULL ||
-	    strchr(v.last_modified, '\r') != NULL)
-		abort();
+	buf_free(&wbody);
 	buf_free(&body);
-	buf_free(&resp);
 	return 0;
 }
