@@ -171,8 +171,15 @@ check_run(const struct check_cfg *cc, const struct tunnel_cfg *c)
 	if (target_authority(&c->target, tgt, sizeof(tgt)) == -1)
 		tgt[0] = '\0';
 	say("postern --check %s", tgt);
-	if (cc->listen != NULL)
-		say("listener: -L %s (not opened by --check)", cc->listen);
+	if (cc->listen != NULL) {
+		rc = listen_check(cc->listen, buf, sizeof(buf));
+		say("listener: -L %s: %s", cc->listen->arg, buf);
+		if (rc != EXIT_OK) {
+			say("result: exit %d, the listener cannot be opened",
+			    rc);
+			return rc;
+		}
+	}
 	if (cc->pac != NULL)
 		say("proxy: chosen by the PAC %s", cc->pac);
 	else if (c->nhops == 0)

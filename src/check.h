@@ -1,13 +1,14 @@
 #ifndef POSTERN_CHECK_H
 #define POSTERN_CHECK_H
 
+#include "listen.h"
 #include "tunnel.h"
 
 /* How the proxy was chosen, as main() decided it. */
 struct check_cfg {
 	const char	*how;		/* "-x", "https_proxy", ... */
 	const char	*pac;		/* --pac or POSTERN_PAC, or NULL */
-	const char	*listen;	/* -L's argument, or NULL */
+	const struct listen_cfg *listen;	/* -L, or NULL */
 };
 
 /*

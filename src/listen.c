@@ -322,6 +322,31 @@ open_listener(const struct listen_cfg *lc, int *rc)
 	return fd;
 }
 
+int
+listen_check(const struct listen_cfg *lc, char *msg, size_t msglen)
+{
+	int fd, rc;
+
+	if (lc->systemd) {
+		snprintf(msg, msglen, "the socket comes from systemd: not "
+		    "checked");
+		return EXIT_OK;
+	}
+	if ((fd = open_listener(lc, &rc)) == -1) {
+		snprintf(msg, msglen, "cannot be opened");
+		return rc;
+	}
+	close(fd);
+	snprintf(msg, msglen, "%s%s%s:%u can be bound; clients allowed: %s; "
+	    "at most %lu tunnels at once; %s", lc->family == AF_INET6 ? "[" :
+	    "", lc->addr, lc->family == AF_INET6 ? "]" : "", lc->port,
+	    lc->allow != NULL ? lc->allow : "loopback only", lc->max_tunnels ?
+	    lc->max_tunnels : (unsigned long)LISTEN_TUNNELS_DEFAULT,
+	    lc->forward ? "forwarding to the target below" :
+	    "a local CONNECT proxy");
+	return EXIT_OK;
+}
+
 /*
  * A password is asked at most once per listener: for each proxy whose user
  * is known (-U, the URL, POSTERN_PROXY_USER), gather the credentials now,

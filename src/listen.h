@@ -32,6 +32,13 @@ int	listen_parse(const char *, struct listen_cfg *, const char **why);
 int	listen_allow_valid(const char *, char *bad, size_t badlen);
 
 /*
+ * --check: can the listener be opened as -L and --allow ask (bound, then
+ * closed at once)?  EXIT_OK with what it would be in msg, or the class
+ * of the failure, which is printed.
+ */
+int	listen_check(const struct listen_cfg *, char *msg, size_t msglen);
+
+/*
  * Accept connections until SIGTERM or SIGINT, tunnelling each through
  * tc (whose target is the client's CONNECT request's in proxy mode).
  * Credentials that need asking are resolved first, once.  Returns an

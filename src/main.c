@@ -299,7 +299,7 @@ static void
 choose_proxies(struct config *c)
 {
 	const char *url, *var, *np;
-	char from[64];
+	char from[64], entry[SHOW_BUF];
 	size_t i, off, len;
 
 	snprintf(c->how, sizeof(c->how), "-x");
@@ -326,9 +326,10 @@ choose_proxies(struct config *c)
 		np = getenv("NO_PROXY");
 	if (c->listen.arg != NULL && !c->listen.forward)
 		c->listen.no_proxy = np;	/* applied per request */
-	if (np != NULL && noproxy_match(np, c->target.host)) {
-		snprintf(c->how, sizeof(c->how), "%s=\"%s\" matches %s",
-		    np == getenv("no_proxy") ? "no_proxy" : "NO_PROXY", show(np),
+	if (np != NULL && noproxy_which(np, c->target.host, &off, &len)) {
+		snprintf(c->how, sizeof(c->how), "the entry \"%s\" of %s "
+		    "matches %s", show_text(entry, sizeof(entry), np + off,
+		    len), np == getenv("no_proxy") ? "no_proxy" : "NO_PROXY",
 		    c->target.host);
 		log_trace(1, "no_proxy matches %s: connecting directly",
 		    c->target.host);
@@ -651,7 +652,8 @@ tunnel_config(struct config *c, struct tunnel_cfg *tc)
 static int
 check(struct config *c, struct tunnel_cfg *tc)
 {
-	struct check_cfg cc = { c->how, c->pac, c->listen.arg };
+	struct check_cfg cc = { c->how, c->pac, c->listen.arg != NULL ?
+	    &c->listen : NULL };
 
 	if (c->listen.arg != NULL && !c->listen.forward)
 		usage_error("--check with -L needs a target: HOST PORT");

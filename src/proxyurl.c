@@ -330,6 +330,14 @@ name_match(const char *e, size_t elen, const char *host, size_t hlen)
 int
 noproxy_match(const char *list, const char *host)
 {
+	size_t off, len;
+
+	return noproxy_which(list, host, &off, &len);
+}
+
+int
+noproxy_which(const char *list, const char *host, size_t *off, size_t *len)
+{
 	const char *p = list, *e;
 	size_t elen, hlen = strlen(host);
 	int ip = is_ip_literal(host);
@@ -343,6 +351,8 @@ noproxy_match(const char *list, const char *host)
 		elen = (size_t)(p - e);
 		if (elen == 0)
 			continue;
+		*off = (size_t)(e - list);
+		*len = elen;
 		if (elen == 1 && e[0] == '*')
 			return 1;
 		if (elen > NOPROXY_ENTRY_MAX)

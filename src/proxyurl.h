@@ -63,5 +63,8 @@ const char	*proxy_from_env(const char *(*getenv_fn)(const char *),
  * IP literals.  host is the bare target host (no brackets).
  */
 int		noproxy_match(const char *list, const char *host);
+/* noproxy_match(), and on a match the entry's place in list. */
+int		noproxy_which(const char *list, const char *host, size_t *off,
+		    size_t *len);
 
 #endif

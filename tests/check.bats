@@ -53,7 +53,7 @@ has() {
 @test "--check, no_proxy: connecting directly, and which setting matched" {
 	https_proxy="http://127.0.0.1:1" no_proxy="example.org,127.0.0.1" \
 	    run --separate-stderr -0 postern --check 127.0.0.1 "$SSHD_PORT"
-	has 'proxy: none, no_proxy="example.org,127.0.0.1" matches 127.0.0.1: connecting directly'
+	has 'proxy: none, the entry "127.0.0.1" of no_proxy matches 127.0.0.1: connecting directly'
 	has "connecting to 127.0.0.1:$SSHD_PORT"
 	has "result: exit 0"
 	has "the target sent: SSH-2.0-"
@@ -120,6 +120,7 @@ has() {
 	run --separate-stderr -0 postern --check -L "127.0.0.1:$(free_port)" \
 	    -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$SSHD_PORT"
 	has "listener: -L 127.0.0.1:"
+	[[ $output == *"can be bound; clients allowed: loopback only; at most 256 tunnels at once; forwarding to the target below"* ]]
 	has "the target sent: SSH-2.0-"
 	run --separate-stderr -2 postern --check -L "127.0.0.1:$(free_port)" -x "127.0.0.1:$SQUID_PORT"
 	[ "$stderr" = "postern: --check with -L needs a target: HOST PORT" ]
@@ -170,4 +171,22 @@ has() {
 	has "127.0.0.1:$SQUID_PORT answered: HTTP/1.1 200 Connection established"
 	has "result: exit 0"
 	has "the target sent: SSH-2.0-"
+}
+
+@test "--check with -L on an address in use: exit 3, nothing sent" {
+	run --separate-stderr -3 postern --check -L "127.0.0.1:$SQUID_PORT" \
+	    -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$SSHD_PORT"
+	has "listener: -L 127.0.0.1:$SQUID_PORT: cannot be opened"
+	has "result: exit 3, the listener cannot be opened"
+	[[ $stderr == "postern: cannot listen on 127.0.0.1:$SQUID_PORT: Address already in use" ]]
+}
+
+@test "--check, the proxy from POSTERN_PROXY and from ALL_PROXY" {
+	POSTERN_PROXY="127.0.0.1:$SQUID_PORT" https_proxy=http://127.0.0.1:1 \
+	    run --separate-stderr -0 postern --check 127.0.0.1 "$SSHD_PORT"
+	has "proxy 1: http://127.0.0.1:$SQUID_PORT (from POSTERN_PROXY)"
+	ALL_PROXY="https://localhost:$TLS" run --separate-stderr -0 \
+	    postern --check --proxy-cacert "$PKI/ca.pem" 127.0.0.1 "$SSHD_PORT"
+	has "proxy 1: https://localhost:$TLS (from ALL_PROXY)"
+	has "certificate verified against --proxy-cacert $PKI/ca.pem"
 }
