@@ -338,10 +338,32 @@ test_file(void)
 	rmdir(dir);
 }
 
+/* --check names the line of the entry used: machine first, default last. */
+static void
+test_line(void)
+{
+	static const char buf[] = "# comment\n\nmachine other login x "
+	    "password y\ndefault login d password e\nmachine\n  proxy\n"
+	    "  login alice\n  password \"p w\"\n";
+	struct cred c;
+	size_t line = 0;
+
+	is_int(netrc_find_line(buf, sizeof(buf) - 1, "proxy", NULL, &c,
+	    &line), NETRC_OK, "netrc_find_line: found");
+	is_int((int)line, 5, "netrc_find_line: the line of \"machine\"");
+	is_str(c.user, "alice", "netrc_find_line: its login");
+	cred_wipe(&c);
+	is_int(netrc_find_line(buf, sizeof(buf) - 1, "nowhere", NULL, &c,
+	    &line), NETRC_OK, "netrc_find_line: default");
+	is_int((int)line, 4, "netrc_find_line: the line of \"default\"");
+	cred_wipe(&c);
+}
+
 int
 main(void)
 {
 	test_find();
+	test_line();
 	test_limits();
 	test_file();
 	return done_testing();

@@ -601,6 +601,25 @@ test_noproxy(void)
 	}
 }
 
+/* --check names the entry that matched. */
+static void
+test_noproxy_which(void)
+{
+	const char *list = " example.org, .corp.example ,10.0.0.0/8";
+	size_t off = 0, len = 0;
+
+	is_int(noproxy_which(list, "db.corp.example", &off, &len), 1,
+	    "noproxy_which: a suffix matches");
+	is_int((int)off, 14, "noproxy_which: its offset");
+	is_int((int)len, 13, "noproxy_which: its length");
+	is_int(noproxy_which(list, "10.1.2.3", &off, &len), 1,
+	    "noproxy_which: a CIDR matches");
+	ok(strncmp(list + off, "10.0.0.0/8", len) == 0 && len == 10,
+	    "noproxy_which: the CIDR entry");
+	is_int(noproxy_which(list, "example.com", &off, &len), 0,
+	    "noproxy_which: no match");
+}
+
 static void
 test_strerror(void)
 {
@@ -660,6 +679,7 @@ main(void)
 	test_redact();
 	test_env();
 	test_noproxy();
+	test_noproxy_which();
 	test_strerror();
 	return done_testing();
 }
