@@ -190,3 +190,36 @@ has() {
 	has "proxy 1: https://localhost:$TLS (from ALL_PROXY)"
 	has "certificate verified against --proxy-cacert $PKI/ca.pem"
 }
+
+@test "--check, a PAC over http://: fetched, then not modified (the cached copy), then the copy when the server is down" {
+	"$POSTERN" -V | grep -q '^proxies:.* pac$' || skip "built without PAC"
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -p "$XDG_RUNTIME_DIR"
+	chmod 700 "$XDG_RUNTIME_DIR"
+	local url
+	printf '%s\n' "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:$SQUID_PORT'; }" \
+	    >"$BATS_TEST_TMPDIR/w.pac"
+	start_target WEB http --body-file "$BATS_TEST_TMPDIR/w.pac" --etag '"v1"'
+	url=http://127.0.0.1:$WEB/w.pac
+	run --separate-stderr -0 postern --check --pac "$url" 127.0.0.1 "$SSHD_PORT"
+	has "proxy: chosen by the PAC $url"
+	has "PAC $url: fetching"
+	has "PAC $url: fetched (200)"
+	has "PAC: trying PROXY 127.0.0.1:$SQUID_PORT"
+	has "the target sent: SSH-2.0-"
+	run --separate-stderr -0 postern --check --pac "$url" 127.0.0.1 "$SSHD_PORT"
+	has "PAC $url: not modified (304): the cached copy"
+	stop_pid "$WEB_PID" || true
+	run --separate-stderr -0 postern --check --pac "$url" 127.0.0.1 "$SSHD_PORT"
+	has "PAC $url: cannot fetch: Connection refused; using the copy cached 0 minutes ago"
+	has "result: exit 0"
+}
+
+@test "--check, a PAC that cannot be fetched: exit 10 and advice" {
+	"$POSTERN" -V | grep -q '^proxies:.* pac$' || skip "built without PAC"
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
+	run --separate-stderr -10 postern --check --pac "$BATS_TEST_TMPDIR/none.pac" 127.0.0.1 "$SSHD_PORT"
+	has "failed: PAC $BATS_TEST_TMPDIR/none.pac: cannot fetch: "
+	has "result: exit 10, the PAC could not be used"
+	has "advice: check the PAC's URL"
+}
