@@ -27,9 +27,9 @@ ProxyCommand + ProxyUseFdpass, and a direct connection.
 The PAC table (with the plain section) sets the start of postern
 --pac, its proxy from a cached PAC of about 30 KiB (http://, revalidated
 with a 304 each launch) and from a file://, against -x naming that proxy.
-The listener section sets postern -L against proxytunnel -a and socat's
-fork listener: tunnels set up per second, PSS per idle tunnel and MB/s
-through one tunnel (bench/echod.c and bench/tunnels.c).
+The listener section sets postern -L against socat's fork listener
+(proxytunnel -a is left out: it binds every address): tunnels set up
+per second, PSS per idle tunnel and MB/s through one tunnel (bench/echod.c and bench/tunnels.c).
 
 With --previous PATH (make bench BENCH_PREVIOUS=<git rev>), a second build
 of postern runs as a client of its own beside the current one, and each
@@ -953,10 +953,8 @@ def listener_tools(postern, pp, most):
              lambda lp, h, p: [postern, "-L", "127.0.0.1:%d" % lp,
                                "--max-tunnels", str(most), "-x",
                                "http://" + proxy, h, str(p)], postern),
-        # -a takes a port only: proxytunnel binds 0.0.0.0 (backlog 8).
-        Tool("proxytunnel", "proxytunnel -a (0.0.0.0)",
-             lambda lp, h, p: ["proxytunnel", "-q", "-a", str(lp), "-p", proxy,
-                               "-d", "%s:%d" % (h, p)], "proxytunnel"),
+        # proxytunnel -a is left out: it takes a port only and binds
+        # every address, and the bench listens on 127.0.0.1 alone.
         Tool("socat", "socat TCP-LISTEN,fork",
              lambda lp, h, p: ["socat", "TCP-LISTEN:%d,bind=127.0.0.1,fork,"
                                "reuseaddr,backlog=128" % lp,
@@ -1055,7 +1053,7 @@ def listener_run(b, tool, echo_port, rnd):
 
 
 def section_listener(b, postern, pp):
-    """postern -L against proxytunnel -a and socat's fork listener, all
+    """postern -L against socat's fork listener, all
     forwarding to echod (or discard) through fastproxy; and a stdio
     postern's upload, for the MB/s target."""
     a = b.a
@@ -1103,7 +1101,7 @@ def listener_report(R, a):
             rows.append((name, lab[0]))
     peers = [n for n, _ in rows if n in ("proxytunnel", "socat")]
     tl, S, rat = table(R, "listener", rows, cols, peers)
-    lines = ["## Listener: postern -L against proxytunnel -a and socat "
+    lines = ["## Listener: postern -L against socat "
              "TCP-LISTEN,fork (forwarding through fastproxy to an echo "
              "server)", "",
              "A tunnel is set up when its first byte has come back from the "
