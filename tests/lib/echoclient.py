@@ -28,7 +28,9 @@ TIMEOUT = 30
 def one(args, i, results, held):
     data = hashlib.sha256(b"%d" % i).digest() * (args.size // 32 + 1)
     data = data[:args.size]
-    s = socket.create_connection((args.host, args.port), timeout=TIMEOUT)
+    s = socket.create_connection((args.host, args.port), timeout=TIMEOUT,
+                                 source_address=(args.source, 0)
+                                 if args.source else None)
     try:
         if args.connect:
             s.sendall(b"CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n" %
@@ -67,6 +69,7 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("--connect")
     p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--source", help="the local address to connect from")
     p.add_argument("--size", type=int, default=4096)
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--parallel", type=int, default=1)
