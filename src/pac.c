@@ -44,6 +44,7 @@ pac_eval_here(const struct pac_job *j, char *out, size_t outlen)
 #include "dynload.h"
 #include "log.h"
 #include "pacjs.h"
+#include "pacmatch.h"
 #include "util.h"
 
 #ifndef DUK_LIB
@@ -87,6 +88,7 @@ struct duk_fn {
 	const char	*(*get_lstring)(duk_context *, duk_idx_t, duk_size_t *);
 	const char	*(*safe_to_lstring)(duk_context *, duk_idx_t,
 			    duk_size_t *);
+	const char	*(*to_lstring)(duk_context *, duk_idx_t, duk_size_t *);
 	duk_bool_t	 (*get_prop_string)(duk_context *, duk_idx_t,
 			    const char *);
 	duk_bool_t	 (*is_number)(duk_context *, duk_idx_t);
@@ -105,6 +107,7 @@ static const struct dynsym syms[] = {
 	SYM(create_heap), SYM(destroy_heap), SYM(eval_raw), SYM(compile_raw),
 	SYM(push_c_function), SYM(put_global_string), SYM(get_global_string),
 	SYM(push_string), SYM(pcall), SYM(get_lstring), SYM(safe_to_lstring),
+	SYM(to_lstring),
 	SYM(get_prop_string), SYM(is_number), SYM(get_int), SYM(pop),
 	SYM(push_null), SYM(push_boolean), SYM(push_number), SYM(get_top),
 	SYM(dup), SYM(get_type),
@@ -497,6 +500,24 @@ js_sort_ip_address_list(duk_context *ctx)
 	return 1;
 }
 
+/*
+ * shExpMatch(s, pattern) in C: as JavaScript it built a RegExp per call,
+ * and a corporate PAC calls it hundreds of times per answer.  Both
+ * arguments are converted to strings, the pattern first, as String() did
+ * (but for a Symbol, which ToString refuses with a TypeError).
+ */
+static duk_ret_t
+js_sh_exp_match(duk_context *ctx)
+{
+	const char *s, *p;
+	duk_size_t slen, plen;
+
+	p = fn.to_lstring(ctx, 1, &plen);
+	s = fn.to_lstring(ctx, 0, &slen);
+	fn.push_boolean(ctx, pac_shexp_match(s, slen, p, plen));
+	return 1;
+}
+
 static const struct {
 	const char	*name;
 	duk_c_function	 f;
@@ -508,6 +529,7 @@ static const struct {
 	{ "myIpAddressEx", js_my_ip_address_ex, 0 },
 	{ "isInNetEx", js_is_in_net_ex, 2 },
 	{ "sortIpAddressList", js_sort_ip_address_list, 1 },
+	{ "shExpMatch", js_sh_exp_match, 2 },
 	{ "alert", js_alert, 1 },
 	{ "__postern_now", js_now, 0 },
 };

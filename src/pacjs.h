@@ -3,8 +3,8 @@
 
 /*
  * The PAC functions written in JavaScript, evaluated before the PAC; the
- * ones that need the system (dnsResolve, myIpAddress, alert, ...) are
- * native, in pac.c.
+ * ones that need the system (dnsResolve, myIpAddress, alert, ...) and
+ * those a PAC calls hundreds of times (shExpMatch) are native, in pac.c.
  */
 extern const char pacjs_utils[];
 
