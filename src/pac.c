@@ -45,6 +45,7 @@ pac_eval_here(const struct pac_job *j, char *out, size_t outlen)
 #include "log.h"
 #include "pacjs.h"
 #include "pacmatch.h"
+#include "pacstate.h"
 #include "util.h"
 
 #ifndef DUK_LIB
@@ -100,6 +101,11 @@ struct duk_fn {
 	duk_idx_t	 (*get_top)(duk_context *);
 	void		 (*dup)(duk_context *, duk_idx_t);
 	duk_int_t	 (*get_type)(duk_context *, duk_idx_t);
+	void		 (*dump_function)(duk_context *);
+	void		 (*load_function)(duk_context *);
+	void		*(*get_buffer)(duk_context *, duk_idx_t, duk_size_t *);
+	void		*(*push_buffer_raw)(duk_context *, duk_size_t,
+			    duk_small_uint_t);
 };
 
 #define SYM(n)	{ "duk_" #n, offsetof(struct duk_fn, n) }
@@ -110,7 +116,8 @@ static const struct dynsym syms[] = {
 	SYM(to_lstring),
 	SYM(get_prop_string), SYM(is_number), SYM(get_int), SYM(pop),
 	SYM(push_null), SYM(push_boolean), SYM(push_number), SYM(get_top),
-	SYM(dup), SYM(get_type),
+	SYM(dup), SYM(get_type), SYM(dump_function), SYM(load_function),
+	SYM(get_buffer), SYM(push_buffer_raw),
 };
 
 static struct duk_fn fn;
@@ -127,6 +134,7 @@ static struct lookup {
 static size_t nlookups;
 static size_t heap_used;
 static int heap_full;
+static char engine[PAC_CODE_KEY_MAX];	/* whose bytecode is loaded */
 
 static int
 load(char *err, size_t errlen)
@@ -556,10 +564,31 @@ error_text(duk_context *ctx, char *out, size_t outlen)
 		snprintf(out, outlen, "%s", shown);
 }
 
+/* The engine's version and build ("ll u nl p2 a8 x64 linux gcc": byte
+ * order, packing, alignment, architecture...), from the global Duktape
+ * object before any script can change it: bytecode is theirs alone. */
+static void
+engine_key(duk_context *ctx)
+{
+	const char *env;
+
+	fn.get_global_string(ctx, "Duktape");
+	fn.get_prop_string(ctx, -1, "version");
+	fn.get_prop_string(ctx, -2, "env");
+	env = fn.get_lstring(ctx, -1, NULL);
+	snprintf(engine, sizeof(engine), "duktape %d %s", fn.get_int(ctx, -2),
+	    env != NULL ? env : "?");
+	fn.pop(ctx);
+	fn.pop(ctx);
+	fn.pop(ctx);
+}
+
 static enum pac_rc
 setup(duk_context *ctx, char *out, size_t outlen)
 {
 	size_t i;
+
+	engine_key(ctx);
 
 	for (i = 0; i < sizeof(natives) / sizeof(natives[0]); i++) {
 		fn.push_c_function(ctx, natives[i].f, natives[i].nargs);
@@ -577,19 +606,64 @@ setup(duk_context *ctx, char *out, size_t outlen)
 	return PAC_OK;
 }
 
-/* The PAC's top level, then the call; the answer or the reason in out. */
-static enum pac_rc
-run(duk_context *ctx, char *out, size_t outlen)
+/* The PAC's code from the cache (1), or -1. */
+static int
+load_code(duk_context *ctx)
 {
-	const char *r;
-	size_t len;
+	struct buf code;
+	void *p;
+	int rc = -1;
 
+	buf_init(&code, PAC_CODE_MAX);
+	if (pac_code_load(engine, job->script, job->len, &code) == 0) {
+		p = fn.push_buffer_raw(ctx, code.len, 0);
+		memcpy(p, code.data, code.len);
+		fn.load_function(ctx);
+		rc = 0;
+	}
+	buf_free(&code);
+	return rc;
+}
+
+/*
+ * The PAC compiled, on the stack.  Its bytecode is kept as soon as it is
+ * compiled, before any of it runs, so that what the cache holds is the
+ * compiler's work and never something a script wrote.
+ */
+static enum pac_rc
+compile(duk_context *ctx, char *out, size_t outlen)
+{
+	duk_size_t n;
+	void *p;
+
+	if (job->keep_code && load_code(ctx) == 0)
+		return PAC_OK;
 	fn.push_string(ctx, job->name);
 	if (fn.compile_raw(ctx, job->script, job->len, 1 | DUK_COMPILE_SAFE |
 	    DUK_COMPILE_NOSOURCE) != DUK_EXEC_SUCCESS) {
 		error_text(ctx, out, outlen);
 		return heap_full ? PAC_NOMEM : PAC_SYNTAX;
 	}
+	if (job->keep_code) {
+		fn.dup(ctx, -1);
+		fn.dump_function(ctx);
+		if ((p = fn.get_buffer(ctx, -1, &n)) != NULL)
+			pac_code_store(engine, job->script, job->len, p, n);
+		fn.pop(ctx);
+	}
+	return PAC_OK;
+}
+
+/* The PAC's top level, then the call; the answer or the reason in out. */
+static enum pac_rc
+run(duk_context *ctx, char *out, size_t outlen)
+{
+	enum pac_rc rc;
+	const char *r;
+	size_t len;
+
+	if ((rc = compile(ctx, out, outlen)) != PAC_OK)
+		return rc;
 	if (fn.pcall(ctx, 0) != DUK_EXEC_SUCCESS) {
 		error_text(ctx, out, outlen);
 		return heap_full ? PAC_NOMEM : PAC_THROW;

@@ -26,6 +26,8 @@ struct pac_job {
 					 * weekdayRange and the like */
 	int64_t		 deadline;	/* now_ms() clock */
 	pac_resolve_fn	 resolve;	/* NULL: the system's */
+	int		 keep_code;	/* load and keep its bytecode in the
+					 * cache directory (pacstate.h) */
 };
 
 enum pac_rc {

@@ -130,6 +130,7 @@ ask(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 	j.route = c->target.host;
 	j.now = (int64_t)time(NULL) * 1000;
 	j.deadline = deadline;
+	j.keep_code = 1;
 	log_trace(1, "PAC %s: FindProxyForURL(\"%s\", \"%s\")", name, url,
 	    c->target.host);
 	if (pac_eval(&j, err, sizeof(err)) != PAC_OK) {

@@ -16,6 +16,8 @@
 
 #define DIR_MAX		1024		/* a state directory's path */
 #define CACHE_MAGIC	"postern PAC cache 1\n"
+#define CODE_MAGIC	"postern PAC code 1\n"
+#define CODE_HEAD_MAX	(PAC_CODE_KEY_MAX * 2 + 256)
 #define DOWN_MAGIC	"postern unreachable 1\n"
 #define DOWN_FILE	"unreachable"
 #define DOWN_BYTES	(PAC_DOWN_MAX * (PAC_DOWN_NAME_MAX + 24) + 64)
@@ -56,15 +58,25 @@ state_dir(int runtime, char *out, size_t len)
 	return make_dir(out);
 }
 
-/* FNV-1a: a file name per URL (the URL inside the file is checked). */
+#define FNV_START	UINT64_C(14695981039346656037)
+
+/* FNV-1a, continued from h. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	while (len-- > 0)
+		h = (h ^ *c++) * UINT64_C(1099511628211);
+	return h;
+}
+
+/* A file name per URL (the URL inside the file is checked). */
 static void
 cache_path(const char *dir, const char *url, char *out, size_t len)
 {
-	uint64_t h = UINT64_C(14695981039346656037);
-
-	for (; *url != '\0'; url++)
-		h = (h ^ (unsigned char)*url) * UINT64_C(1099511628211);
-	snprintf(out, len, "%s/pac-%016llx", dir, (unsigned long long)h);
+	snprintf(out, len, "%s/pac-%016llx", dir,
+	    (unsigned long long)fnv(FNV_START, url, strlen(url)));
 }
 
 /* A file of ours, into b: 0 with its mtime, or -1 (absent, foreign,
@@ -310,4 +322,92 @@ pac_down_note(const char *name, int down, int64_t now)
 	if (down || kept != n)
 		write_atomic(path, b.data, b.len, "", 0);
 	buf_free(&b);
+}
+
+/* The code file of a source compiled under key (the key and the whole
+ * source inside the file are checked: the name is only where to look). */
+static int
+code_path(const char *key, const char *src, size_t len, char *out,
+    size_t outlen)
+{
+	char dir[DIR_MAX];
+
+	if (state_dir(0, dir, sizeof(dir)) == -1)
+		return -1;
+	snprintf(out, outlen, "%s/code-%016llx", dir, (unsigned long long)
+	    fnv(fnv(FNV_START, key, strlen(key) + 1), src, len));
+	return 0;
+}
+
+/*
+ * The file: the magic, "key KEY", "source N", "code N", "check FNV-1a of
+ * the code" lines, an empty line, the source, the code.  Loading
+ * bytecode that Duktape did not write is unsafe (its loader trusts it):
+ * the file must be this user's alone, written whole by rename(), of this
+ * engine (the key), of this very source byte for byte, and its code
+ * intact (the check, against a disk's errors, the lengths against a cut).
+ */
+int
+pac_code_load(const char *key, const char *src, size_t len, struct buf *code)
+{
+	char path[DIR_MAX + 32], k[PAC_CODE_KEY_MAX], n[3][24], sum[24];
+	const char *p, *end;
+	unsigned long slen, clen;
+	struct buf b;
+	int64_t mtime;
+	int rc = -1;
+
+	if (code_path(key, src, len, path, sizeof(path)) == -1)
+		return -1;
+	buf_init(&b, CODE_HEAD_MAX + PAC_MAX + PAC_CODE_MAX);
+	if (read_own(path, &b, &mtime) == -1 || b.data == NULL)
+		goto out;
+	p = b.data;
+	end = b.data + b.len;
+	if (b.len < sizeof(CODE_MAGIC) - 1 ||
+	    memcmp(p, CODE_MAGIC, sizeof(CODE_MAGIC) - 1) != 0)
+		goto out;
+	p += sizeof(CODE_MAGIC) - 1;
+	if (header_line(&p, end, "key", k, sizeof(k)) == -1 ||
+	    strcmp(k, key) != 0 ||
+	    header_line(&p, end, "source", n[0], sizeof(n[0])) == -1 ||
+	    header_line(&p, end, "code", n[1], sizeof(n[1])) == -1 ||
+	    header_line(&p, end, "check", n[2], sizeof(n[2])) == -1 ||
+	    p == end || *p++ != '\n' ||
+	    parse_uint(n[0], 0, PAC_MAX, &slen) == -1 ||
+	    parse_uint(n[1], 1, PAC_CODE_MAX, &clen) == -1 ||
+	    slen != len || (size_t)(end - p) != slen + clen ||
+	    memcmp(p, src, len) != 0 ||
+	    snprintf(sum, sizeof(sum), "%016llx", (unsigned long long)
+	    fnv(FNV_START, p + slen, clen)) < 0 || strcmp(sum, n[2]) != 0) {
+		log_trace(2, "%s: not this PAC's code: ignored", path);
+		goto out;
+	}
+	buf_reset(code);
+	rc = buf_add(code, p + slen, clen);
+out:
+	buf_free(&b);
+	return rc;
+}
+
+void
+pac_code_store(const char *key, const char *src, size_t len,
+    const void *code, size_t clen)
+{
+	char path[DIR_MAX + 32];
+	struct buf head, body;
+
+	if (strchr(key, '\n') != NULL || strlen(key) >= PAC_CODE_KEY_MAX ||
+	    len > PAC_MAX || clen == 0 || clen > PAC_CODE_MAX ||
+	    code_path(key, src, len, path, sizeof(path)) == -1)
+		return;
+	buf_init(&head, CODE_HEAD_MAX);
+	buf_init(&body, PAC_MAX + PAC_CODE_MAX);
+	if (buf_printf(&head, "%skey %s\nsource %zu\ncode %zu\ncheck "
+	    "%016llx\n\n", CODE_MAGIC, key, len, clen, (unsigned long long)
+	    fnv(FNV_START, code, clen)) == 0 && buf_add(&body, src, len) == 0 &&
+	    buf_add(&body, code, clen) == 0)
+		write_atomic(path, head.data, head.len, body.data, body.len);
+	buf_free(&body);
+	buf_free(&head);
 }

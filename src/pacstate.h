@@ -12,6 +12,8 @@
 						 * tried last */
 #define PAC_DOWN_MAX		64		/* proxies remembered */
 #define PAC_DOWN_NAME_MAX	300		/* "PROXY host:port" */
+#define PAC_CODE_KEY_MAX	256		/* the engine's name */
+#define PAC_CODE_MAX		(8 * 1024 * 1024) /* a PAC's bytecode */
 
 /*
  * What postern keeps between runs for a PAC, in files written atomically
@@ -37,6 +39,18 @@ struct pac_down {
 	char	name[PAC_DOWN_NAME_MAX];
 	int64_t	when;			/* s since the epoch */
 };
+
+/*
+ * The bytecode of a PAC compiled by the engine that key names (its
+ * version and build), kept in the cache directory beside the PAC:
+ * compiling a corporate PAC takes longer than running it.  0 with the
+ * code when a file of this user holds, intact, the code compiled from
+ * exactly src under key; else -1.
+ */
+int	pac_code_load(const char *key, const char *src, size_t len,
+	    struct buf *code);
+void	pac_code_store(const char *key, const char *src, size_t len,
+	    const void *code, size_t clen);
 
 /* The proxies remembered as unreachable within PAC_DOWN_SECS of now. */
 size_t	pac_down_load(struct pac_down *, size_t max, int64_t now);

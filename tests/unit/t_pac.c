@@ -7,9 +7,11 @@
  * when Duktape cannot be loaded.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,7 @@ stub_resolve(const char *host, int family, char *out, size_t outlen)
 }
 
 static enum pac_rc last_rc;
+static int code_job;		/* run_script's jobs keep their code */
 
 /* The script run with the fixed clock; its answer or "ERROR: reason". */
 static const char *
@@ -80,6 +83,7 @@ run_script(const char *script, const char *route)
 	j.route = route;
 	j.now = NOW_MS;
 	j.resolve = stub_resolve;
+	j.keep_code = code_job;
 	if ((last_rc = pac_eval_here(&j, out, sizeof(out))) != PAC_OK) {
 		memmove(out + 7, out, strlen(out) + 1 > sizeof(out) - 7 ?
 		    sizeof(out) - 8 : strlen(out) + 1);
@@ -401,6 +405,106 @@ test_alert(void)
 	is_str(got, "postern: PAC alert: line\\none\n", "alert at -v");
 }
 
+/* The one code-* file of dir/postern into path and b (-1: not one). */
+static int
+code_file(const char *dir, char *path, size_t len, char *b, size_t blen,
+    size_t *got)
+{
+	char d[512];
+	struct dirent *e;
+	DIR *dp;
+	FILE *f;
+	int n = 0;
+
+	snprintf(d, sizeof(d), "%s/postern", dir);
+	if ((dp = opendir(d)) == NULL)
+		return -1;
+	while ((e = readdir(dp)) != NULL)
+		if (strncmp(e->d_name, "code-", 5) == 0 && n++ == 0)
+			snprintf(path, len, "%s/%s", d, e->d_name);
+	closedir(dp);
+	if (n != 1 || (f = fopen(path, "r")) == NULL)
+		return -1;
+	*got = fread(b, 1, blen, f);
+	fclose(f);
+	return 0;
+}
+
+static void
+put_file(const char *path, const char *b, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f != NULL) {
+		fwrite(b, 1, len, f);
+		fclose(f);
+	}
+}
+
+/*
+ * The bytecode kept beside the cache (keep_code): written on the first
+ * run, loaded on the next (B's code under A's source makes A answer as
+ * B: it is the code that ran), recompiled when its check fails.
+ */
+static void
+test_code_cache(void)
+{
+	static const char a[] = "function FindProxyForURL(u, h) "
+	    "{ return 'PROXY a:1'; }";
+	static const char b[] = "function FindProxyForURL(u, h) "
+	    "{ return 'PROXY b:2'; }";
+	char dir[] = "/tmp/t_pac.XXXXXX", pa[1024], pb[1024], fa[8192], fb[8192];
+	char *src;
+	size_t la = 0, lb = 0;
+	int ok_files;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "code cache: a temporary directory");
+		return;
+	}
+	setenv("XDG_CACHE_HOME", dir, 1);
+	code_job = 1;
+	is_str(run_script(b, NULL), "PROXY b:2", "code cache: B compiled");
+	ok_files = code_file(dir, pb, sizeof(pb), fb, sizeof(fb), &lb) == 0;
+	ok(ok_files, "code cache: B's code kept");
+	unlink(pb);
+	is_str(run_script(a, NULL), "PROXY a:1", "code cache: A compiled");
+	ok_files = ok_files &&
+	    code_file(dir, pa, sizeof(pa), fa, sizeof(fa), &la) == 0;
+	ok(ok_files, "code cache: A's code kept");
+	is_str(run_script(a, NULL), "PROXY a:1", "code cache: A loaded");
+	/* B's file with A's source (as long as B's) in place of B's. */
+	src = ok_files ? strstr(fb, "\n\n") : NULL;
+	if (src == NULL || (size_t)(src + 2 - fb) + strlen(b) > lb) {
+		ok(0, "code cache: B's file as expected");
+		src = fb;
+	}
+	memcpy(src + 2, a, strlen(a));
+	put_file(pa, fb, lb);
+	chmod(pa, 0620);
+	is_str(run_script(a, NULL), "PROXY a:1", "code cache: a file others "
+	    "may write is ignored");
+	put_file(pa, fb, lb);
+	chmod(pa, 0600);
+	is_str(run_script(a, NULL), "PROXY b:2", "code cache: the kept code "
+	    "is what runs");
+	/* The answer's last digit in the code (after the source) changed. */
+	for (src = fa + la; la > 9 && src-- > fa + 9 &&
+	    memcmp(src - 9, "PROXY a:1", 9) != 0;)
+		;
+	src[-1] = '0';
+	put_file(pa, fa, la);
+	is_str(run_script(a, NULL), "PROXY a:1", "code cache: a file whose "
+	    "code fails its check is compiled afresh");
+	code_job = 0;
+	unlink(pa);
+	unlink(pb);
+	snprintf(pa, sizeof(pa), "%s/postern", dir);
+	rmdir(pa);
+	rmdir(dir);
+	unsetenv("XDG_CACHE_HOME");
+}
+
 static void
 test_entry_points(void)
 {
@@ -447,5 +551,6 @@ main(void)
 	test_my_address();
 	test_alert();
 	test_entry_points();
+	test_code_cache();
 	return done_testing();
 }
