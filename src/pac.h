@@ -28,6 +28,10 @@ struct pac_job {
 	pac_resolve_fn	 resolve;	/* NULL: the system's */
 	int		 keep_code;	/* load and keep its bytecode in the
 					 * cache directory (pacstate.h) */
+	void		 (*forget)(const void *);	/* pac_eval's child
+					 * calls it first: wipe the secrets
+					 * it inherited */
+	const void	*forget_arg;
 };
 
 enum pac_rc {

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,30 @@ get_pac(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 	return rc == -1 ? -1 : 0;
 }
 
+/* Variables that may hold a password (the URLs as user:pass@host). */
+static const char *const secret_env[] = {
+	"POSTERN_PROXY_PASSWORD", "POSTERN_PROXY", "https_proxy", "HTTPS_PROXY",
+	"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY",
+};
+
+void
+pac_forget_secrets(const void *arg)
+{
+	const struct tunnel_cfg *c = arg;
+	char *v;
+	size_t i;
+
+	/* main's copies, not string constants: writable. */
+	if (c->creds != NULL && c->creds->user_arg != NULL)
+		wipe((char *)(uintptr_t)c->creds->user_arg,
+		    strlen(c->creds->user_arg));
+	for (i = 0; i < c->nheaders; i++)
+		wipe(c->headers[i], strlen(c->headers[i]));
+	for (i = 0; i < sizeof(secret_env) / sizeof(secret_env[0]); i++)
+		if ((v = getenv(secret_env[i])) != NULL)
+			wipe(v, strlen(v));
+}
+
 /* The answer of the PAC for c->target: 0 with the entries, or EXIT_PAC. */
 static int
 ask(const char *name, const struct tunnel_cfg *c, int64_t deadline,
@@ -131,6 +156,8 @@ ask(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 	j.now = (int64_t)time(NULL) * 1000;
 	j.deadline = deadline;
 	j.keep_code = 1;
+	j.forget = pac_forget_secrets;
+	j.forget_arg = c;
 	log_trace(1, "PAC %s: FindProxyForURL(\"%s\", \"%s\")", name, url,
 	    c->target.host);
 	if (pac_eval(&j, err, sizeof(err)) != PAC_OK) {

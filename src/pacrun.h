@@ -16,4 +16,12 @@
 int	pac_tunnel(const char *url, const struct tunnel_cfg *c,
 	    struct stream *s);
 
+/*
+ * Wipe, in place, the secrets c reaches (the -U copy, the -H values) and
+ * those of the environment (POSTERN_PROXY_PASSWORD, proxy URLs that may
+ * hold a user and password): the PAC evaluator's child does, right after
+ * fork(), as it needs none of them.  Not for the process that tunnels.
+ */
+void	pac_forget_secrets(const void *c);
+
 #endif

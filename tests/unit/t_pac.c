@@ -22,6 +22,7 @@
 #include "log.h"
 #include "pac.h"
 #include "pacmatch.h"
+#include "pacrun.h"
 #include "tap.h"
 
 #define SCRIPT_MAX	4096
@@ -307,6 +308,46 @@ test_shexp(void)
 		    t[i].want, "pac_shexp_match case %zu", i);
 }
 
+static int
+all_zero(const char *p, size_t n)
+{
+	while (n-- > 0)
+		if (*p++ != '\0')
+			return 0;
+	return 1;
+}
+
+/* What the evaluator's child wipes: -U, -H, and the environment's. */
+static void
+test_forget(void)
+{
+	char user[] = "u:s3cret", hdr[] = "Proxy-Authorization: Basic czM=";
+	char *hdrs[] = { hdr };
+	struct cred_opts co;
+	struct tunnel_cfg c;
+	const char *pw, *url, *home;
+
+	setenv("POSTERN_PROXY_PASSWORD", "s3cret", 1);
+	setenv("https_proxy", "http://u:s3cret@proxy.test:3128", 1);
+	pw = getenv("POSTERN_PROXY_PASSWORD");
+	url = getenv("https_proxy");
+	home = getenv("HOME");
+	memset(&co, 0, sizeof(co));
+	memset(&c, 0, sizeof(c));
+	co.user_arg = user;
+	c.creds = &co;
+	c.headers = hdrs;
+	c.nheaders = 1;
+	pac_forget_secrets(&c);
+	ok(all_zero(user, sizeof(user)), "forget: the -U copy is wiped");
+	ok(all_zero(hdr, sizeof(hdr)), "forget: -H values are wiped");
+	ok(all_zero(pw, 6), "forget: POSTERN_PROXY_PASSWORD is wiped");
+	ok(all_zero(url, 31), "forget: a proxy URL variable is wiped");
+	ok(home == NULL || home[0] == '/', "forget: other variables stay");
+	unsetenv("POSTERN_PROXY_PASSWORD");
+	unsetenv("https_proxy");
+}
+
 static void
 run_table(const struct jcase *t, size_t n)
 {
@@ -533,6 +574,7 @@ main(void)
 	struct pac_job j;
 
 	test_shexp();
+	test_forget();
 	if (!pac_builtin) {
 		ok(1, "# SKIP built without PAC support");
 		return done_testing();
