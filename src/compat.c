@@ -61,7 +61,8 @@ compat_pipe_size(int fd, size_t want)
 #endif
 }
 
-#if !defined(HAVE_PIPE2) || !defined(HAVE_SOCK_CLOEXEC)
+#if !defined(HAVE_PIPE2) || !defined(HAVE_SOCK_CLOEXEC) || \
+    !defined(HAVE_ACCEPT4)
 /* Close-on-exec, and non-blocking with nonblock.  Between the call that
  * made fd and this, a fork and exec in another thread could inherit it:
  * postern's only other thread calls getaddrinfo(), which execs nothing. */
@@ -82,7 +83,7 @@ set_fd_flags(int fd, int nonblock)
 #endif
 
 #if !defined(HAVE_PIPE2) || !defined(HAVE_SOCK_CLOEXEC) || \
-    defined(HAVE_SO_NOSIGPIPE)
+    !defined(HAVE_ACCEPT4) || defined(HAVE_SO_NOSIGPIPE)
 /* Close fd that could not be set up: -1, errno kept. */
 static int
 close_failed(int fd)
@@ -111,13 +112,39 @@ compat_pipe(int fd[2], int nonblock)
 #endif
 }
 
+/* fd, made to raise no SIGPIPE where a socket can say so; -1 (closed)
+ * when that fails, and -1 stays -1. */
+static int
+no_sigpipe(int fd)
+{
+#ifdef HAVE_SO_NOSIGPIPE
+	int on = 1;
+
+	if (fd != -1 && setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on,
+	    sizeof(on)) == -1)
+		fd = close_failed(fd);
+#endif
+	return fd;
+}
+
+int
+compat_accept(int lfd, struct sockaddr *sa, socklen_t *len)
+{
+	int fd;
+
+#ifdef HAVE_ACCEPT4
+	fd = accept4(lfd, sa, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+	if ((fd = accept(lfd, sa, len)) != -1 && set_fd_flags(fd, 1) == -1)
+		fd = close_failed(fd);
+#endif
+	return no_sigpipe(fd);
+}
+
 int
 compat_socket(int family)
 {
 	int fd;
-#ifdef HAVE_SO_NOSIGPIPE
-	int on = 1;
-#endif
 
 #ifdef HAVE_SOCK_CLOEXEC
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -126,12 +153,7 @@ compat_socket(int family)
 	    set_fd_flags(fd, 1) == -1)
 		fd = close_failed(fd);
 #endif
-#ifdef HAVE_SO_NOSIGPIPE
-	if (fd != -1 && setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on,
-	    sizeof(on)) == -1)
-		fd = close_failed(fd);
-#endif
-	return fd;
+	return no_sigpipe(fd);
 }
 
 #if !defined(HAVE_GETRANDOM) && !defined(HAVE_ARC4RANDOM)
@@ -261,6 +283,9 @@ static const char features[] = ""
 #endif
 #ifdef HAVE_SOCK_CLOEXEC
     " SOCK_CLOEXEC"
+#endif
+#ifdef HAVE_ACCEPT4
+    " accept4"
 #endif
 #ifdef HAVE_MSG_NOSIGNAL
     " MSG_NOSIGNAL"

@@ -8,6 +8,7 @@
  * stronger one, and the rest of postern calls only these.
  */
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <stddef.h>
@@ -48,6 +49,10 @@ int	compat_pipe(int fd[2], int nonblock);
 /* A non-blocking, close-on-exec stream socket that raises no SIGPIPE
  * where the system can say so per socket. */
 int	compat_socket(int family);
+
+/* accept() of a socket that is non-blocking and close-on-exec, and
+ * raises no SIGPIPE where the system can say so per socket. */
+int	compat_accept(int lfd, struct sockaddr *, socklen_t *);
 
 /* n bytes from the system's generator; -1 if it cannot give them. */
 int	compat_random(void *, size_t n);

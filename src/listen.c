@@ -1,35 +1,36 @@
 /*
  * The listener: postern -L [ADDR:]PORT [HOST PORT].
  *
- * One process per accepted connection, the inetd/sshd way, rather than one
- * event loop over every tunnel.  The reasons, in order of weight:
+ * One process and one event loop for every tunnel, rather than a process
+ * per accepted connection (the inetd/sshd way).  A process per tunnel
+ * was the first design here; it cost a fork() per tunnel and 86 KB of
+ * memory per open one, more than socat's own fork per connection, and a
+ * listener exists to be cheaper than starting a tool per connection.
  *
- * - Reuse: a child runs exactly the code path of a stdio postern,
- *   tunnel_open() and then relay_run() on the client's socket, so every
- *   proxy, chain, TLS layer and authentication scheme works the same
- *   here, and the handshake (which blocks, with prompts, DNS and Kerberos
- *   calls that have no non-blocking form) needs no second, asynchronous
- *   version.  The relay keeps its static buffers: one relay per process.
- * - Isolation: a tunnel that fails, stalls in getaddrinfo() or trips on
- *   a hostile proxy's reply ends one process.  The listener itself only
- *   accepts, forks and reaps, and parses nothing a peer sends.
- * - Resources: what a tunnel held goes back to the system when its
- *   process exits, so fd and memory growth in the long-running listener
- *   would need a bug in the few lines below, not in the whole handshake.
+ * The loop reuses the stdio code path rather than copying it: a tunnel
+ * here is the same handshake (tunnel_begin/tunnel_step) and the same
+ * relay (relay_plan/relay_step) as a stdio run, which drives them one at
+ * a time through the same steps.  Each step returns what it waits for (a
+ * struct waitset) and never blocks, so one poll() serves them all; the
+ * proxy's name is looked up in a thread (net.c).  What still blocks the
+ * loop, briefly, has no non-blocking form: a password prompt (at most
+ * once: the credentials are kept), and a Kerberos call for Negotiate.
  *
- * The cost is a fork per tunnel and a process per open tunnel, small
- * next to a TLS handshake with a proxy; the relay's buffers are BSS,
- * touched only as used.  Secrets are resolved before the first fork
- * (a password is asked once), and the children inherit them.
+ * Isolation is the price: a tunnel's failure ends that tunnel, but a bug
+ * that crashes one would end them all.  What a peer sends is read only
+ * by the request and reply parsers, which are bounded, unit-tested and
+ * fuzzed.  Resources: a tunnel's descriptors, buffers and pipes are
+ * freed with it (tests count the listener's fds over 500 tunnels), and
+ * an idle tunnel holds no buffer and no pipe.
  *
- * Over --max-tunnels the listener stops accepting until a child ends:
- * new connections wait in the kernel's backlog.  SIGCHLD, SIGTERM and
- * SIGINT reach the loop through a pipe, so that none is lost between
- * a check and poll().
+ * Over --max-tunnels the listener stops accepting until a tunnel ends:
+ * new connections wait in the kernel's backlog, as they do while the
+ * process is out of descriptors.  SIGTERM and SIGINT reach the loop
+ * through a pipe, so that none is lost between a check and poll().
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -51,6 +52,7 @@
 #include "relay.h"
 #include "request.h"
 #include "util.h"
+#include "waitset.h"
 
 #define LISTEN_BACKLOG	128
 #define SYSTEMD_FD	3		/* SD_LISTEN_FDS_START */
@@ -59,17 +61,42 @@
 #define DRAIN_MS	1000
 #define PEER_MAX	(INET6_ADDRSTRLEN + 8)
 #define REPLY_MAX	2048		/* an error reply, with its reason */
+#define FDS_PER_TUNNEL	6		/* client, proxy, two pipes */
+#define FDS_SPARE	64		/* for the listener's own */
 
-static volatile sig_atomic_t got_stop, got_child;
+static volatile sig_atomic_t got_stop;
 static int sigpipe_fds[2] = { -1, -1 };
 
-/* One tunnel, as the child sees it. */
+/*
+ * One tunnel, through its states: the client's request (proxy mode), the
+ * handshake upstream, our reply to the client (proxy mode), the relay; or
+ * after an error reply, reading past what the client still sends.
+ */
+enum cstate { C_REQUEST, C_TUNNEL, C_REPLY, C_RELAY, C_DRAIN, C_OVER };
+
 struct conn {
 	int		 fd;
+	enum cstate	 state;
 	char		 peer[PEER_MAX];
 	char		 target[AUTHORITY_MAX];
 	int64_t		 start;
+	int64_t		 until;		/* of the request, reply or drain */
 	int		 status;	/* HTTP status told to the client */
+	int		 rc;		/* the tunnel's exit class */
+	struct tunnel_cfg tc;		/* the listener's, with this target */
+	struct http_req	*rq;		/* C_REQUEST */
+	struct tunnel	*t;		/* C_TUNNEL */
+	struct stream	 s;		/* the tunnel, once made */
+	int		 have_s;
+	struct relay	*r;		/* C_RELAY */
+	int		 planned;	/* the relay waits on its plan */
+	char		*out;		/* C_REPLY: what is left to send */
+	size_t		 outlen;
+	int		 out_ok;	/* it is the 200 */
+	size_t		 drained;
+	uint64_t	 up, down;	/* bytes, once the relay is over */
+	struct waitset	 ws;		/* what the state waits for */
+	int		 waiting;	/* this step set ws */
 };
 
 int
@@ -169,10 +196,8 @@ on_signal(int sig)
 	int save_errno = errno;
 	char c = 0;
 
-	if (sig == SIGCHLD)
-		got_child = 1;
-	else
-		got_stop = 1;
+	(void)sig;
+	got_stop = 1;
 	(void)write(sigpipe_fds[1], &c, 1);
 	errno = save_errno;
 }
@@ -185,7 +210,6 @@ set_signals(void (*fn)(int))
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = fn;
 	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGCHLD, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGHUP, &sa, NULL);
@@ -349,10 +373,10 @@ listen_check(const struct listen_cfg *lc, char *msg, size_t msglen)
 
 /*
  * A password is asked at most once per listener: for each proxy whose user
- * is known (-U, the URL, POSTERN_PROXY_USER), gather the credentials now,
- * before any fork, and keep them as that proxy's own.  A user that is not
- * known is looked up (netrc) by each tunnel when a 407 asks; the children
- * have no terminal to prompt on.
+ * is known (-U, the URL, POSTERN_PROXY_USER), gather the credentials now;
+ * for one whose user is not, the first 407 finds them (netrc, or a prompt
+ * on the terminal), and the tunnel that succeeds with them keeps them as
+ * that proxy's own for every later tunnel (tunnel_cfg.keep_creds).
  */
 static void
 resolve_creds(struct tunnel_cfg *tc, struct cred_opts *co)
@@ -376,6 +400,7 @@ resolve_creds(struct tunnel_cfg *tc, struct cred_opts *co)
 		if (i == 0)
 			co->user_arg = NULL;
 	}
+	tc->keep_creds = 1;
 }
 
 static const char *
@@ -397,35 +422,26 @@ status_text(int status)
 	}
 }
 
+/* Wait for fd's events until the time given (none: -1). */
 static void
-send_all(int fd, const char *p, size_t n)
+conn_wait(struct conn *k, short events, int64_t until)
 {
-	ssize_t r;
-
-	while (n > 0) {
-		r = send(fd, p, n, COMPAT_NOSIGNAL);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return;
-		p += r;
-		n -= (size_t)r;
-	}
+	waitset_clear(&k->ws);
+	(void)waitset_add(&k->ws, k->fd, events);
+	k->ws.until = until;
+	k->waiting = 1;
 }
 
 /*
- * Tell the client why, then read past what it still sends for a moment:
- * closing with unread bytes would reset the connection and could lose
- * the reply before the client reads it.
+ * Tell the client why: then C_REPLY sends it, and C_DRAIN reads past
+ * what the client still sends for a moment, since closing with unread
+ * bytes would reset the connection and could lose the reply before the
+ * client reads it.
  */
 static void
 reply_error(struct conn *k, int status, const char *why)
 {
-	char out[REPLY_MAX], junk[4096];
-	int64_t end = now_ms() + DRAIN_MS, left;
-	struct pollfd pfd = { k->fd, POLLIN, 0 };
-	size_t total = 0;
-	ssize_t r;
+	char out[REPLY_MAX];
 	int n;
 
 	k->status = status;
@@ -433,56 +449,33 @@ reply_error(struct conn *k, int status, const char *why)
 	    "text/plain\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n"
 	    "%s\n", status, status_text(status), status == 405 ?
 	    "Allow: CONNECT\r\n" : "", strlen(why) + 1, why);
-	if (n < 0 || (size_t)n >= sizeof(out))
+	if (n < 0 || (size_t)n >= sizeof(out) ||
+	    (k->out = malloc((size_t)n)) == NULL) {
+		k->state = C_OVER;
 		return;
-	send_all(k->fd, out, (size_t)n);
-	(void)shutdown(k->fd, SHUT_WR);
-	while (total < DRAIN_MAX && (left = end - now_ms()) > 0 &&
-	    poll(&pfd, 1, (int)left) == 1) {
-		if ((r = recv(k->fd, junk, sizeof(junk), 0)) <= 0)
-			break;
-		total += (size_t)r;
 	}
+	memcpy(k->out, out, (size_t)n);
+	k->outlen = (size_t)n;
+	k->out_ok = 0;
+	k->state = C_REPLY;
+	k->until = now_ms() + DRAIN_MS;
 }
 
-/*
- * Read the client's request, no byte past its header: what follows is
- * the tunnel's, and stays in the socket for the relay.  REQ_MORE when the
- * client closed or sent nothing whole in time.
- */
-static enum req_rc
-read_request(struct conn *k, struct http_req *rq, int64_t timeout_ms)
+static void
+reply_ok(struct conn *k)
 {
-	char buf[REQ_PEEK_MAX];
-	int64_t end = now_ms() + timeout_ms, left;
-	struct pollfd pfd = { k->fd, POLLIN, 0 };
-	enum req_rc rc;
-	size_t used;
-	ssize_t n;
+	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 
-	request_init(rq);
-	for (;;) {
-		if ((left = end - now_ms()) <= 0 || poll(&pfd, 1,
-		    (int)left) == 0) {
-			log_error("%s: no request within the connect timeout",
-			    k->peer);
-			return REQ_MORE;
-		}
-		n = recv(k->fd, buf, sizeof(buf), MSG_PEEK);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_error("%s: closed before a whole request%s%s",
-			    k->peer, n == 0 ? "" : ": ", n == 0 ? "" :
-			    strerror(errno));
-			return REQ_MORE;
-		}
-		rc = request_feed(rq, buf, (size_t)n, &used);
-		if (used > 0 && recv(k->fd, buf, used, 0) != (ssize_t)used)
-			return REQ_MORE;
-		if (rc != REQ_MORE)
-			return rc;
+	if ((k->out = malloc(sizeof(ok) - 1)) == NULL) {
+		k->state = C_OVER;
+		return;
 	}
+	memcpy(k->out, ok, sizeof(ok) - 1);
+	k->outlen = sizeof(ok) - 1;
+	k->out_ok = 1;
+	k->status = 200;
+	k->state = C_REPLY;
+	k->until = k->start + k->tc.timeout_ms;
 }
 
 /* What the client of the local proxy is told when the tunnel failed. */
@@ -494,49 +487,215 @@ fail_status(int rc, int64_t took_ms, int64_t timeout_ms)
 	return rc == EXIT_REFUSED ? 403 : 502;
 }
 
-/* The target from the client's request, and the proxies for it. */
+/* The handshake upstream begins, for k->tc's target: 0, or -1 with
+ * k->rc after saying why. */
 static int
-proxy_request(struct conn *k, const struct listen_cfg *lc,
-    struct tunnel_cfg *tc)
+tunnel_go(struct conn *k)
+{
+	(void)target_authority(&k->tc.target, k->target, sizeof(k->target));
+	if ((k->t = tunnel_begin(&k->tc, &k->s, &k->rc)) == NULL)
+		return -1;
+	k->have_s = 1;
+	k->state = C_TUNNEL;
+	return 0;
+}
+
+/* A whole request: its target, and the proxies for it. */
+static void
+request_done(struct conn *k, const struct listen_cfg *lc, enum req_rc rc)
 {
 	char shown[SHOW_BUF];
-	struct http_req rq;
-	enum req_rc rc;
+	struct http_req *rq = k->rq;
 
-	rc = read_request(k, &rq, tc->timeout_ms);
-	if (rc == REQ_MORE)
-		return -1;
 	if (rc != REQ_DONE) {
 		if (rc == REQ_METHOD)
 			log_error("%s: method %s not allowed: only CONNECT",
-			    k->peer, show_text(shown, sizeof(shown), rq.method,
-			    strlen(rq.method)));
+			    k->peer, show_text(shown, sizeof(shown), rq->method,
+			    strlen(rq->method)));
 		else
 			log_error("%s: bad request: %s%s%s", k->peer,
 			    request_strerror(rc), rc == REQ_BAD_TARGET ? ": " :
 			    "", rc == REQ_BAD_TARGET ?
-			    target_strerror(rq.target_rc) : "");
+			    target_strerror(rq->target_rc) : "");
 		reply_error(k, rc == REQ_METHOD ? 405 : 400,
 		    log_last_error());
-		return -1;
+		return;
 	}
-	tc->target = rq.target;
-	(void)target_authority(&tc->target, k->target, sizeof(k->target));
+	k->tc.target = rq->target;
 	if (lc->no_proxy != NULL && noproxy_match(lc->no_proxy,
-	    tc->target.host)) {
+	    k->tc.target.host)) {
 		log_trace(1, "no_proxy matches %s: connecting directly",
-		    tc->target.host);
-		tc->nhops = 0;
+		    k->tc.target.host);
+		k->tc.nhops = 0;
 	}
-	return 0;
+	if (tunnel_go(k) == -1)
+		reply_error(k, fail_status(k->rc, 0, 1), log_last_error());
+}
+
+/*
+ * Read the client's request, no byte past its header: what follows is
+ * the tunnel's, and stays in the socket for the relay.
+ */
+static void
+do_request(struct conn *k, const struct listen_cfg *lc)
+{
+	char buf[REQ_PEEK_MAX];
+	enum req_rc rc;
+	size_t used;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(k->fd, buf, sizeof(buf), MSG_PEEK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (now_ms() < k->until) {
+				conn_wait(k, POLLIN, k->until);
+				return;
+			}
+			log_error("%s: no request within the connect timeout",
+			    k->peer);
+			k->state = C_OVER;
+			return;
+		}
+		if (n <= 0) {
+			log_error("%s: closed before a whole request%s%s",
+			    k->peer, n == 0 ? "" : ": ", n == 0 ? "" :
+			    strerror(errno));
+			k->state = C_OVER;
+			return;
+		}
+		rc = request_feed(k->rq, buf, (size_t)n, &used);
+		if (used > 0 && recv(k->fd, buf, used, 0) != (ssize_t)used) {
+			k->state = C_OVER;
+			return;
+		}
+		if (rc != REQ_MORE)
+			break;
+	}
+	request_done(k, lc, rc);
+	free(k->rq);
+	k->rq = NULL;
+}
+
+static void
+do_tunnel(struct conn *k, const struct listen_cfg *lc)
+{
+	int rc;
+
+	if ((rc = tunnel_step(k->t, &k->ws)) == TUNNEL_AGAIN) {
+		k->waiting = 1;
+		return;
+	}
+	tunnel_end(k->t);
+	k->t = NULL;
+	k->rc = rc;
+	if (rc != EXIT_OK) {
+		k->have_s = 0;
+		if (lc->forward)
+			k->state = C_OVER;
+		else
+			reply_error(k, fail_status(rc, now_ms() - k->start,
+			    k->tc.timeout_ms), log_last_error());
+		return;
+	}
+	if (!lc->forward) {
+		reply_ok(k);
+		return;
+	}
+	k->state = C_RELAY;
+}
+
+/* Our reply to the client, as much as it takes now. */
+static void
+do_reply(struct conn *k)
+{
+	ssize_t n;
+
+	while (k->outlen > 0) {
+		n = send(k->fd, k->out, k->outlen, COMPAT_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    now_ms() < k->until) {
+			conn_wait(k, POLLOUT, k->until);
+			return;
+		}
+		if (n <= 0) {
+			k->state = C_OVER;
+			return;
+		}
+		memmove(k->out, k->out + n, k->outlen - (size_t)n);
+		k->outlen -= (size_t)n;
+	}
+	free(k->out);
+	k->out = NULL;
+	if (k->out_ok) {
+		k->state = C_RELAY;
+		return;
+	}
+	(void)shutdown(k->fd, SHUT_WR);
+	k->state = C_DRAIN;
+	k->until = now_ms() + DRAIN_MS;
+}
+
+static void
+do_drain(struct conn *k)
+{
+	char junk[4096];
+	ssize_t n;
+
+	while (k->drained < DRAIN_MAX) {
+		n = recv(k->fd, junk, sizeof(junk), 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    now_ms() < k->until) {
+			conn_wait(k, POLLIN, k->until);
+			return;
+		}
+		if (n <= 0)
+			break;
+		k->drained += (size_t)n;
+	}
+	k->state = C_OVER;
+}
+
+static void
+do_relay(struct conn *k, const struct listen_cfg *lc)
+{
+	int rc = RELAY_AGAIN;
+
+	if (k->r == NULL && (k->r = relay_new(&k->s, &(struct relay_cfg){
+	    .in_fd = k->fd, .out_fd = k->fd, .half_close = 1,
+	    .idle_ms = lc->idle_ms })) == NULL) {
+		k->rc = EXIT_IO;
+		k->state = C_OVER;
+		return;
+	}
+	/* A plan that needs no poll() (more is waiting, as in a bulk
+	 * transfer) is stepped at once; the relay itself says when it has
+	 * gone on long enough without one. */
+	do {
+		if (k->planned)
+			rc = relay_step(k->r, &k->ws);
+		if (rc == RELAY_AGAIN)
+			rc = relay_plan(k->r, &k->ws);
+		k->planned = rc == RELAY_AGAIN;
+	} while (k->planned && k->ws.n == 0);
+	k->waiting = k->planned;
+	if (rc != RELAY_AGAIN) {
+		k->rc = rc;
+		k->state = C_OVER;
+	}
 }
 
 /* -v: one line per tunnel, at its end. */
 static void
-log_tunnel(const struct conn *k, const struct tunnel_cfg *tc, int rc)
+log_tunnel(const struct conn *k)
 {
+	const struct tunnel_cfg *tc = &k->tc;
 	char via[AUTHORITY_MAX + 32];
-	uint64_t up, down;
 	int64_t ms = now_ms() - k->start;
 
 	if (tc->nhops == 0)
@@ -546,206 +705,260 @@ log_tunnel(const struct conn *k, const struct tunnel_cfg *tc, int rc)
 	else
 		snprintf(via, sizeof(via), "%s (+%zu)", tc->hops[0].name,
 		    tc->nhops - 1);
-	relay_bytes(&up, &down);
 	log_trace(1, "tunnel %s -> %s via %s: %llu bytes up, %llu down, "
-	    "%lld.%03lld s, status %d, exit %d", k->peer, k->target, via,
-	    (unsigned long long)up, (unsigned long long)down,
-	    (long long)(ms / 1000), (long long)(ms % 1000), k->status, rc);
+	    "%lld.%03lld s, status %d, exit %d", k->peer, k->target[0] ?
+	    k->target : "?", via, (unsigned long long)k->up,
+	    (unsigned long long)k->down, (long long)(ms / 1000),
+	    (long long)(ms % 1000), k->status, k->rc);
 }
 
-/* One accepted connection, in its own process: the exit status. */
-static int
-serve(struct conn *k, const struct listen_cfg *lc, struct tunnel_cfg *tc)
-{
-	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
-	struct stream s;
-	int rc, fl;
-
-	k->start = now_ms();
-	if ((fl = fcntl(k->fd, F_GETFL)) == -1 ||
-	    fcntl(k->fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
-		return EXIT_IO;
-	if (lc->forward)
-		(void)target_authority(&tc->target, k->target,
-		    sizeof(k->target));
-	else if (proxy_request(k, lc, tc) == -1)
-		return EXIT_USAGE;
-	rc = tunnel_open(tc, &s);
-	if (rc != EXIT_OK) {
-		if (!lc->forward)
-			reply_error(k, fail_status(rc, now_ms() - k->start,
-			    tc->timeout_ms), log_last_error());
-		log_tunnel(k, tc, rc);
-		return rc;
-	}
-	if (!lc->forward) {
-		send_all(k->fd, ok, sizeof(ok) - 1);
-		k->status = 200;
-	}
-	if (fcntl(k->fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		rc = EXIT_IO;
-	else
-		rc = relay_run(&s, &(struct relay_cfg){ .in_fd = k->fd,
-		    .out_fd = k->fd, .half_close = 1, .idle_ms = lc->idle_ms });
-	stream_close(&s);
-	log_tunnel(k, tc, rc);
-	return rc;
-}
-
-/* In the child, after fork: what belonged to the listener goes. */
-__attribute__((noreturn))
+/* Run k until it must wait, or is over.  -q: a tunnel says nothing. */
 static void
-child(int lfd, struct conn *k, const struct listen_cfg *lc,
-    struct tunnel_cfg *tc, const sigset_t *old)
+conn_run(struct conn *k, const struct listen_cfg *lc)
 {
-	close(lfd);
-	close(sigpipe_fds[0]);
-	close(sigpipe_fds[1]);
-	set_signals(SIG_DFL);
-	(void)sigprocmask(SIG_SETMASK, old, NULL);
-	/* No terminal: a child must never prompt (the listener asked). */
-	(void)setsid();
+	int verbosity = log_verbosity;
+
 	if (log_verbosity < 0)
 		log_verbosity = LOG_SILENT;
-	_exit(serve(k, lc, tc));
+	/* ws keeps its revents for the step (the relay's) that wants them,
+	 * until a state sets it again. */
+	k->waiting = 0;
+	for (;;) {
+		switch (k->state) {
+		case C_REQUEST:
+			do_request(k, lc);
+			break;
+		case C_TUNNEL:
+			do_tunnel(k, lc);
+			break;
+		case C_REPLY:
+			do_reply(k);
+			break;
+		case C_RELAY:
+			do_relay(k, lc);
+			break;
+		case C_DRAIN:
+			do_drain(k);
+			break;
+		case C_OVER:
+			break;
+		}
+		if (k->state == C_OVER || k->waiting)
+			break;
+	}
+	if (k->state == C_OVER) {
+		if (k->r != NULL)
+			relay_bytes(k->r, &k->up, &k->down);
+		log_tunnel(k);
+	}
+	log_verbosity = verbosity;
 }
 
-struct kids {
-	pid_t		*pid;
-	size_t		 max;
+static void
+conn_free(struct conn *k)
+{
+	if (k->t != NULL) {
+		tunnel_end(k->t);	/* which closes the stream */
+		k->have_s = 0;
+	}
+	relay_free(k->r);
+	if (k->have_s)
+		stream_close(&k->s);
+	free(k->rq);
+	free(k->out);
+	close(k->fd);
+	free(k);
+}
+
+/* The tunnels open, and the poll() array over all of them. */
+struct loop {
+	int		 lfd;
+	struct conn	**conn;
 	size_t		 n;
+	size_t		 max;
+	struct pollfd	*pfd;
+	int		 out_of_fds;	/* accept() stopped for EMFILE */
 };
 
 static void
-kids_reap(struct kids *kd, int block)
+loop_drop(struct loop *L, size_t i)
 {
-	pid_t pid;
-	size_t i;
-	int st;
-
-	while (kd->n > 0) {
-		pid = waitpid(-1, &st, block ? 0 : WNOHANG);
-		if (pid == -1 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			break;
-		for (i = 0; i < kd->max; i++)
-			if (kd->pid[i] == pid) {
-				kd->pid[i] = 0;
-				kd->n--;
-				break;
-			}
-	}
+	conn_free(L->conn[i]);
+	L->conn[i] = L->conn[--L->n];
+	L->out_of_fds = 0;
 }
 
 static void
-accept_one(int lfd, const struct listen_cfg *lc, struct tunnel_cfg *tc,
-    struct kids *kd)
+accept_one(struct loop *L, const struct listen_cfg *lc,
+    const struct tunnel_cfg *tc)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char host[PEER_MAX];
-	struct conn k;
-	sigset_t block, old;
-	pid_t pid;
-	size_t i;
+	struct conn *k;
+	int fd;
 
-	memset(&k, 0, sizeof(k));
-	if ((k.fd = accept(lfd, (struct sockaddr *)&ss, &sl)) == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-		    errno != ECONNABORTED)
+	if ((fd = compat_accept(L->lfd, (struct sockaddr *)&ss, &sl)) == -1) {
+		if (errno == EMFILE || errno == ENFILE) {
+			log_error("accept: %s: waiting for a tunnel to end",
+			    strerror(errno));
+			L->out_of_fds = 1;
+		} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR && errno != ECONNABORTED)
 			log_error("accept: %s", strerror(errno));
 		return;
 	}
-	sockaddr_text(&ss, host, sizeof(host), k.peer, sizeof(k.peer));
-	if (lc->allow != NULL && !noproxy_match(lc->allow, host)) {
-		log_warn("%s: connection closed: not in --allow", k.peer);
-		close(k.fd);
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		log_error("listener: %s", strerror(errno));
+		free(k);
+		close(fd);
 		return;
 	}
-	sigfillset(&block);
-	(void)sigprocmask(SIG_BLOCK, &block, &old);
-	if ((pid = fork()) == 0)
-		child(lfd, &k, lc, tc, &old);
-	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pid == -1)
-		log_error("%s: fork: %s", k.peer, strerror(errno));
-	for (i = 0; pid > 0 && i < kd->max; i++)
-		if (kd->pid[i] == 0) {
-			kd->pid[i] = pid;
-			kd->n++;
-			break;
-		}
-	close(k.fd);
-}
-
-/* Stop: no more accepting, every tunnel ended, every child reaped. */
-static void
-kids_stop(struct kids *kd)
-{
-	size_t i;
-
-	for (i = 0; i < kd->max; i++)
-		if (kd->pid[i] > 0)
-			(void)kill(kd->pid[i], SIGTERM);
-	kids_reap(kd, 1);
-}
-
-static int
-serve_loop(int lfd, const struct listen_cfg *lc, struct tunnel_cfg *tc,
-    struct kids *kd)
-{
-	struct pollfd pfd[2];
-	char drain[64];
-
-	while (!got_stop) {
-		kids_reap(kd, 0);
-		pfd[0].fd = sigpipe_fds[0];
-		pfd[0].events = POLLIN;
-		/* At the cap, connections wait in the backlog. */
-		pfd[1].fd = kd->n < kd->max ? lfd : -1;
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_error("poll: %s", strerror(errno));
-			return EXIT_IO;
-		}
-		if (pfd[0].revents != 0)
-			while (read(sigpipe_fds[0], drain, sizeof(drain)) > 0)
-				;
-		if (!got_stop && pfd[1].revents != 0)
-			accept_one(lfd, lc, tc, kd);
+	k->fd = fd;
+	sockaddr_text(&ss, host, sizeof(host), k->peer, sizeof(k->peer));
+	if (lc->allow != NULL && !noproxy_match(lc->allow, host)) {
+		log_warn("%s: connection closed: not in --allow", k->peer);
+		close(fd);
+		free(k);
+		return;
 	}
-	return EXIT_OK;
+	k->start = now_ms();
+	k->tc = *tc;
+	if (lc->forward) {
+		if (tunnel_go(k) == -1)
+			k->state = C_OVER;
+	} else if ((k->rq = malloc(sizeof(*k->rq))) == NULL) {
+		k->state = C_OVER;
+	} else {
+		request_init(k->rq);
+		k->state = C_REQUEST;
+		k->until = k->start + tc->timeout_ms;
+	}
+	L->conn[L->n++] = k;
+	conn_run(k, lc);
+	if (k->state == C_OVER)
+		loop_drop(L, L->n - 1);
+}
+
+/* One poll() over the signal pipe, the listening socket and every
+ * tunnel's wait; then each tunnel whose wait is over takes a step. */
+static int
+loop_once(struct loop *L, const struct listen_cfg *lc,
+    const struct tunnel_cfg *tc)
+{
+	struct waitset *ws;
+	int64_t until = -1, now;
+	size_t i, j, np = 2;
+	char drain[64];
+	int n, timeout;
+
+	L->pfd[0] = (struct pollfd){ sigpipe_fds[0], POLLIN, 0 };
+	/* At the cap, connections wait in the backlog. */
+	L->pfd[1] = (struct pollfd){ L->n < L->max && !L->out_of_fds ?
+	    L->lfd : -1, POLLIN, 0 };
+	for (i = 0; i < L->n; i++) {
+		ws = &L->conn[i]->ws;
+		for (j = 0; j < ws->n; j++)
+			L->pfd[np++] = ws->fd[j];
+		if (ws->until >= 0 && (until < 0 || ws->until < until))
+			until = ws->until;
+	}
+	now = now_ms();
+	timeout = until < 0 ? -1 : until <= now ? 0 : until - now > 60000 ?
+	    60000 : (int)(until - now);
+	if ((n = poll(L->pfd, (nfds_t)np, timeout)) == -1) {
+		if (errno == EINTR)
+			return 0;
+		log_error("poll: %s", strerror(errno));
+		return -1;
+	}
+	if (L->pfd[0].revents != 0)
+		while (read(sigpipe_fds[0], drain, sizeof(drain)) > 0)
+			;
+	if (got_stop)
+		return 0;
+	now = now_ms();
+	np = 2;
+	for (i = 0; i < L->n; i++) {
+		ws = &L->conn[i]->ws;
+		n = 0;
+		for (j = 0; j < ws->n; j++) {
+			ws->fd[j].revents = L->pfd[np++].revents;
+			n |= ws->fd[j].revents != 0;
+		}
+		if (!n && (ws->until < 0 || now < ws->until))
+			continue;
+		conn_run(L->conn[i], lc);
+	}
+	/* Dropped after the walk, which the pfd indexes follow. */
+	for (i = L->n; i-- > 0; )
+		if (L->conn[i]->state == C_OVER)
+			loop_drop(L, i);
+	if (L->pfd[1].fd != -1 && L->pfd[1].revents != 0)
+		accept_one(L, lc, tc);
+	return 0;
+}
+
+/*
+ * Each tunnel holds up to FDS_PER_TUNNEL descriptors: the soft limit
+ * goes up to what --max-tunnels needs, as far as the hard one allows.
+ */
+static void
+raise_fd_limit(unsigned long tunnels)
+{
+	rlim_t want = (rlim_t)tunnels * FDS_PER_TUNNEL + FDS_SPARE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+		log_warn("listener: at most %llu open files: fewer than %lu "
+		    "tunnels may fit (ulimit -n)", (unsigned long long)rl.rlim_max,
+		    tunnels);
+		want = rl.rlim_max;
+	}
+	rl.rlim_cur = want;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 int
 listen_run(struct listen_cfg *lc, struct tunnel_cfg *tc,
     struct cred_opts *co)
 {
-	struct kids kd = { NULL, 0, 0 };
-	int lfd, rc;
+	struct loop L;
+	int rc;
 
-	if ((lfd = open_listener(lc, &rc)) == -1)
+	memset(&L, 0, sizeof(L));
+	if ((L.lfd = open_listener(lc, &rc)) == -1)
 		return rc;
 	resolve_creds(tc, co);
-	kd.max = lc->max_tunnels;
-	if ((kd.pid = calloc(kd.max, sizeof(*kd.pid))) == NULL ||
+	L.max = lc->max_tunnels;
+	raise_fd_limit(L.max);
+	if ((L.conn = calloc(L.max, sizeof(*L.conn))) == NULL ||
+	    (L.pfd = calloc(2 + L.max * WAIT_FDS, sizeof(*L.pfd))) == NULL ||
 	    compat_pipe(sigpipe_fds, 1) == -1) {
 		log_error("listener: %s", strerror(errno));
-		free(kd.pid);
-		close(lfd);
+		free(L.conn);
+		free(L.pfd);
+		close(L.lfd);
 		return EXIT_IO;
 	}
 	set_signals(on_signal);
-	rc = serve_loop(lfd, lc, tc, &kd);
-	close(lfd);
-	kids_stop(&kd);
+	rc = EXIT_OK;
+	while (!got_stop)
+		if (loop_once(&L, lc, tc) == -1) {
+			rc = EXIT_IO;
+			break;
+		}
+	close(L.lfd);
+	while (L.n > 0)
+		loop_drop(&L, L.n - 1);
 	log_trace(1, "listener stopped");
 	set_signals(SIG_DFL);
 	close(sigpipe_fds[0]);
 	close(sigpipe_fds[1]);
-	free(kd.pid);
+	free(L.conn);
+	free(L.pfd);
 	return rc;
 }

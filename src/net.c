@@ -17,95 +17,126 @@
 #include "compat.h"
 #include "net.h"
 #include "util.h"
+#include "waitset.h"
 
 #define ATTEMPT_DELAY_MS 250	/* RFC 8305 §5 Connection Attempt Delay */
 #define ADDRS_MAX	 16	/* addresses tried per name */
 
 /*
  * getaddrinfo() cannot be given a deadline, so it runs in a thread that
- * reports through a pipe; on timeout the thread is left behind and the
- * process moves on (and soon exits).
+ * reports through a pipe.  Whoever of the thread and the owner is done
+ * with the lookup last frees it: on timeout the owner abandons it, and a
+ * long-running listener keeps no thread's pipe or result behind.
  */
 struct lookup {
+	pthread_mutex_t	 mu;
 	char		 host[256];
 	char		 port[8];
 	int		 family;
 	int		 pipe[2];
 	int		 rc;
+	int		 done;
+	int		 abandoned;
 	struct addrinfo	*res;
 };
+
+static void
+lookup_free(struct lookup *lk)
+{
+	if (lk->res != NULL)
+		freeaddrinfo(lk->res);
+	close(lk->pipe[0]);
+	close(lk->pipe[1]);
+	pthread_mutex_destroy(&lk->mu);
+	free(lk);
+}
 
 static void *
 lookup_thread(void *arg)
 {
 	struct lookup *lk = arg;
-	struct addrinfo hints;
+	struct addrinfo hints, *res = NULL;
+	int rc;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = lk->family;
 	hints.ai_socktype = SOCK_STREAM;
-	lk->rc = getaddrinfo(lk->host, lk->port, &hints, &lk->res);
-	/* The write publishes rc and res to the waiting thread. */
+	rc = getaddrinfo(lk->host, lk->port, &hints, &res);
+	pthread_mutex_lock(&lk->mu);
+	lk->rc = rc;
+	lk->res = res;
+	if (lk->abandoned) {
+		pthread_mutex_unlock(&lk->mu);
+		lookup_free(lk);
+		return NULL;
+	}
+	lk->done = 1;
 	(void)!write(lk->pipe[1], "x", 1);
+	pthread_mutex_unlock(&lk->mu);
 	return NULL;
 }
 
-static int
-resolve(const char *host, unsigned port, int family, int64_t deadline,
-    struct addrinfo **res, char *err, size_t errlen)
+/* The owner is done with lk, finished or not. */
+static void
+lookup_abandon(struct lookup *lk)
 {
-	struct addrinfo hints;
+	int done;
+
+	pthread_mutex_lock(&lk->mu);
+	done = lk->done;
+	lk->abandoned = 1;
+	pthread_mutex_unlock(&lk->mu);
+	if (done)
+		lookup_free(lk);
+}
+
+/* A lookup of host under way in its thread, or NULL on a system error. */
+static struct lookup *
+lookup_start(const char *host, unsigned port, int family)
+{
+	pthread_attr_t attr;
 	struct lookup *lk;
 	pthread_t th;
-	char c;
-	int n, rc;
+	int rc;
+
+	if ((lk = calloc(1, sizeof(*lk))) == NULL)
+		return NULL;
+	snprintf(lk->host, sizeof(lk->host), "%s", host);
+	snprintf(lk->port, sizeof(lk->port), "%u", port);
+	lk->family = family;
+	if (compat_pipe(lk->pipe, 1) == -1) {
+		free(lk);
+		return NULL;
+	}
+	(void)pthread_mutex_init(&lk->mu, NULL);
+	if (pthread_attr_init(&attr) != 0) {
+		lookup_free(lk);
+		return NULL;
+	}
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&th, &attr, lookup_thread, lk);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		lookup_free(lk);
+		return NULL;
+	}
+	return lk;
+}
+
+/* A literal needs no lookup and no thread: NET_OK with *res, or -1. */
+static int
+resolve_literal(const char *host, unsigned port, int family,
+    struct addrinfo **res)
+{
+	struct addrinfo hints;
+	char ps[8];
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	{
-		char ps[8];
-
-		snprintf(ps, sizeof(ps), "%u", port);
-		/* A literal needs no lookup and no thread. */
-		if (getaddrinfo(host, ps, &hints, res) == 0)
-			return NET_OK;
-	}
-	if ((lk = calloc(1, sizeof(*lk))) == NULL)
-		return NET_SYSTEM;
-	snprintf(lk->host, sizeof(lk->host), "%s", host);
-	snprintf(lk->port, sizeof(lk->port), "%u", port);
-	lk->family = family;
-	if (compat_pipe(lk->pipe, 0) == -1) {
-		free(lk);
-		return NET_SYSTEM;
-	}
-	if (pthread_create(&th, NULL, lookup_thread, lk) != 0) {
-		close(lk->pipe[0]);
-		close(lk->pipe[1]);
-		free(lk);
-		return NET_SYSTEM;
-	}
-	n = net_wait(lk->pipe[0], POLLIN, deadline);
-	if (n != 1) {
-		/* The thread still owns lk; it is abandoned on purpose. */
-		pthread_detach(th);
-		snprintf(err, errlen, "timed out resolving %s", host);
-		return NET_TIMEOUT;
-	}
-	(void)!read(lk->pipe[0], &c, 1);
-	pthread_join(th, NULL);
-	close(lk->pipe[0]);
-	close(lk->pipe[1]);
-	rc = lk->rc;
-	*res = lk->res;
-	free(lk);
-	if (rc != 0) {
-		snprintf(err, errlen, "%s", gai_strerror(rc));
-		return NET_RESOLVE;
-	}
-	return NET_OK;
+	snprintf(ps, sizeof(ps), "%u", port);
+	return getaddrinfo(host, ps, &hints, res) == 0 ? 0 : -1;
 }
 
 int
@@ -247,6 +278,189 @@ info_peer(struct net_info *info, int fd)
 		    sizeof(info->peer));
 }
 
+/* A connection under way: its name lookup, then its attempts. */
+struct net_conn {
+	char		 host[256];
+	unsigned	 port;
+	int		 family;
+	int64_t		 deadline;
+	struct net_info	*info;
+	int64_t		 t0;		/* began */
+	int64_t		 t1;		/* resolved */
+	struct lookup	*lk;		/* while resolving */
+	struct addrinfo	*res;
+	struct addrinfo	*addrs[ADDRS_MAX];
+	size_t		 naddr;
+	size_t		 next;		/* the next address to try */
+	struct pollfd	 pfd[ADDRS_MAX];	/* attempts pending */
+	size_t		 npend;
+	int64_t		 next_at;	/* when the next may start */
+	int		 lasterr;
+	int		 resolved;
+};
+
+enum net_rc
+net_conn_start(struct net_conn **ncp, const char *host, unsigned port,
+    int family, int64_t deadline, struct net_info *info)
+{
+	struct net_conn *nc;
+
+	if ((*ncp = nc = calloc(1, sizeof(*nc))) == NULL)
+		return NET_SYSTEM;
+	snprintf(nc->host, sizeof(nc->host), "%s", host);
+	nc->port = port;
+	nc->family = family;
+	nc->deadline = deadline;
+	nc->info = info;
+	nc->lasterr = ECONNREFUSED;
+	nc->t0 = now_ms();
+	if (resolve_literal(host, port, family, &nc->res) == 0)
+		return NET_OK;
+	if ((nc->lk = lookup_start(host, port, family)) == NULL) {
+		free(nc);
+		*ncp = NULL;
+		return NET_SYSTEM;
+	}
+	return NET_OK;
+}
+
+/* The lookup's answer, once it came: NET_OK, NET_AGAIN or a failure. */
+static enum net_rc
+take_lookup(struct net_conn *nc, struct waitset *ws, char *err,
+    size_t errlen)
+{
+	struct lookup *lk = nc->lk;
+	char c;
+	int rc;
+
+	if (read(lk->pipe[0], &c, 1) != 1) {
+		if (now_ms() >= nc->deadline) {
+			snprintf(err, errlen, "timed out resolving %s",
+			    nc->host);
+			return NET_TIMEOUT;
+		}
+		(void)waitset_add(ws, lk->pipe[0], POLLIN);
+		ws->until = nc->deadline;
+		return NET_AGAIN;
+	}
+	/* The byte read, the thread has let go of rc and res. */
+	rc = lk->rc;
+	nc->res = lk->res;
+	lk->res = NULL;
+	nc->lk = NULL;
+	lookup_abandon(lk);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", gai_strerror(rc));
+		return NET_RESOLVE;
+	}
+	return NET_OK;
+}
+
+static void
+resolved(struct net_conn *nc)
+{
+	nc->resolved = 1;
+	nc->naddr = interleave(nc->res, nc->addrs, ADDRS_MAX);
+	nc->next_at = nc->t1 = now_ms();
+	if (nc->info != NULL) {
+		nc->info->resolve_ms = nc->t1 - nc->t0;
+		info_addrs(nc->info, nc->addrs, nc->naddr);
+	}
+}
+
+/* Start the next attempt when the last one has had its head start, or
+ * at once when nothing is pending. */
+static void
+start_attempts(struct net_conn *nc, int64_t now)
+{
+	int fd, e;
+
+	while (nc->next < nc->naddr && (nc->npend == 0 ||
+	    now >= nc->next_at)) {
+		fd = start_connect(nc->addrs[nc->next++], &e);
+		if (fd == -1) {
+			nc->lasterr = e;
+			continue;
+		}
+		nc->pfd[nc->npend].fd = fd;
+		nc->pfd[nc->npend].events = POLLOUT;
+		nc->npend++;
+		nc->next_at = now + ATTEMPT_DELAY_MS;
+		break;
+	}
+}
+
+enum net_rc
+net_conn_step(struct net_conn *nc, struct waitset *ws, int *fdp, char *err,
+    size_t errlen)
+{
+	enum net_rc rc;
+	int64_t now;
+	size_t i;
+	int n;
+
+	*fdp = -1;
+	waitset_clear(ws);
+	if (nc->lk != NULL && (rc = take_lookup(nc, ws, err, errlen)) !=
+	    NET_OK)
+		return rc;
+	if (!nc->resolved)
+		resolved(nc);
+	for (;;) {
+		start_attempts(nc, now_ms());
+		if (nc->npend == 0)
+			break;
+		n = poll(nc->pfd, nc->npend, 0);
+		if (n == -1 && errno != EINTR) {
+			nc->lasterr = errno;
+			break;
+		}
+		if (n > 0 && (*fdp = settle(nc->pfd, &nc->npend, &nc->lasterr,
+		    &nc->next_at)) != -1) {
+			if (nc->info != NULL) {
+				nc->info->connect_ms = now_ms() - nc->t1;
+				info_peer(nc->info, *fdp);
+			}
+			return NET_OK;
+		}
+		if (nc->npend == 0)
+			continue;
+		now = now_ms();
+		if (now >= nc->deadline) {
+			snprintf(err, errlen, "timed out");
+			return NET_TIMEOUT;
+		}
+		if (nc->next < nc->naddr && now >= nc->next_at)
+			continue;
+		for (i = 0; i < nc->npend; i++)
+			(void)waitset_add(ws, nc->pfd[i].fd, POLLOUT);
+		ws->until = nc->next < nc->naddr && nc->next_at < nc->deadline ?
+		    nc->next_at : nc->deadline;
+		return NET_AGAIN;
+	}
+	if (nc->naddr == 0)
+		snprintf(err, errlen, "no usable address");
+	else
+		snprintf(err, errlen, "%s", strerror(nc->lasterr));
+	return NET_CONNECT;
+}
+
+void
+net_conn_free(struct net_conn *nc)
+{
+	size_t i;
+
+	if (nc == NULL)
+		return;
+	for (i = 0; i < nc->npend; i++)
+		close(nc->pfd[i].fd);
+	if (nc->lk != NULL)
+		lookup_abandon(nc->lk);
+	if (nc->res != NULL)
+		freeaddrinfo(nc->res);
+	free(nc);
+}
+
 enum net_rc
 net_connect(const char *host, unsigned port, int family, int64_t deadline,
     int *fdp, char *err, size_t errlen)
@@ -260,77 +474,20 @@ net_connect_info(const char *host, unsigned port, int family,
     int64_t deadline, int *fdp, char *err, size_t errlen,
     struct net_info *info)
 {
-	struct addrinfo *res = NULL, *addrs[ADDRS_MAX];
-	struct pollfd pfd[ADDRS_MAX];
-	size_t naddr, next = 0, npend = 0, i;
-	int64_t now, next_at, wait, t1;
-	int lasterr = ECONNREFUSED, e, fd, n;
+	struct net_conn *nc;
+	struct waitset ws;
 	enum net_rc rc;
 
 	*fdp = -1;
-	now = now_ms();
-	if ((rc = resolve(host, port, family, deadline, &res, err, errlen)) !=
+	if ((rc = net_conn_start(&nc, host, port, family, deadline, info)) !=
 	    NET_OK)
 		return rc;
-	naddr = interleave(res, addrs, ADDRS_MAX);
-	next_at = t1 = now_ms();
-	if (info != NULL) {
-		info->resolve_ms = t1 - now;
-		info_addrs(info, addrs, naddr);
-	}
-	rc = NET_CONNECT;
-	for (;;) {
-		now = now_ms();
-		/* Start the next attempt when the last one has had its head
-		 * start, or at once when nothing is pending. */
-		while (next < naddr && (npend == 0 || now >= next_at)) {
-			fd = start_connect(addrs[next++], &e);
-			if (fd == -1) {
-				lasterr = e;
-				continue;
-			}
-			pfd[npend].fd = fd;
-			pfd[npend].events = POLLOUT;
-			npend++;
-			next_at = now + ATTEMPT_DELAY_MS;
+	while ((rc = net_conn_step(nc, &ws, fdp, err, errlen)) == NET_AGAIN)
+		if (waitset_poll(&ws) == -1) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			rc = NET_SYSTEM;
 			break;
 		}
-		if (npend == 0) {
-			if (next < naddr)
-				continue;
-			break;
-		}
-		now = now_ms();
-		if (now >= deadline) {
-			rc = NET_TIMEOUT;
-			snprintf(err, errlen, "timed out");
-			goto out;
-		}
-		wait = deadline - now;
-		if (next < naddr && next_at - now < wait)
-			wait = next_at - now > 0 ? next_at - now : 0;
-		n = poll(pfd, npend, (int)(wait > 60000 ? 60000 : wait));
-		if (n == -1 && errno != EINTR) {
-			lasterr = errno;
-			break;
-		}
-		if (n > 0 && (*fdp = settle(pfd, &npend, &lasterr,
-		    &next_at)) != -1) {
-			rc = NET_OK;
-			if (info != NULL) {
-				info->connect_ms = now_ms() - t1;
-				info_peer(info, *fdp);
-			}
-			goto out;
-		}
-	}
-	if (naddr == 0)
-		snprintf(err, errlen, "no usable address");
-	else
-		snprintf(err, errlen, "%s", strerror(lasterr));
-out:
-	for (i = 0; i < npend; i++)
-		close(pfd[i].fd);
-	freeaddrinfo(res);
+	net_conn_free(nc);
 	return rc;
 }

@@ -12,7 +12,10 @@ enum net_rc {
 	NET_CONNECT,	/* every address refused or failed */
 	NET_TIMEOUT,
 	NET_SYSTEM,	/* socket(), pipe() or the like failed */
+	NET_AGAIN,	/* net_conn_step(): wait as the waitset says */
 };
+
+struct waitset;
 
 /*
  * Resolve host and connect to port before deadline (now_ms() clock),
@@ -36,6 +39,22 @@ struct net_info {
 enum net_rc	net_connect_info(const char *host, unsigned port, int family,
 		    int64_t deadline, int *fd, char *err, size_t errlen,
 		    struct net_info *info);
+
+/*
+ * net_connect_info() in steps that never block, for a caller that waits
+ * for many things at once.  net_conn_start() begins (the name lookup runs
+ * in a thread); each net_conn_step() goes on, returning NET_AGAIN with ws
+ * saying what to wait for, NET_OK with *fd connected, or the failure with
+ * err in words.  net_conn_free() ends it, whatever its state.  info, if
+ * not NULL, must live as long as the connection.
+ */
+struct net_conn;
+enum net_rc	net_conn_start(struct net_conn **, const char *host,
+		    unsigned port, int family, int64_t deadline,
+		    struct net_info *info);
+enum net_rc	net_conn_step(struct net_conn *, struct waitset *ws, int *fd,
+		    char *err, size_t errlen);
+void		net_conn_free(struct net_conn *);
 
 /* Wait for events on fd until deadline: 1 ready, 0 timeout, -1 error. */
 int		net_wait(int fd, short events, int64_t deadline);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "relay.h"
 #include "util.h"
+#include "waitset.h"
 
 #define RELAY_BUF	(256 * 1024)	/* a copying direction's buffer */
 #define TLS_BUF		(64 * 1024)	/* of it, what TLS uses: 4 records */
@@ -57,8 +59,10 @@ struct dir {
 					   not write */
 	int		 took_all;	/* the last pull filled all its room:
 					   more is likely waiting */
-	int		 pipefd[2];	/* M_PIPE: our pipe */
-	char		*buf;		/* M_COPY */
+	int		 pipefd[2];	/* M_PIPE: our pipe, made at the
+					   first pull */
+	char		*buf;		/* M_COPY, allocated at the first
+					   pull */
 	size_t		 cap;		/* room of the buffer or our pipe */
 	size_t		 off;		/* M_COPY: start of the queued bytes */
 	size_t		 queued;	/* bytes in our buffer or pipe */
@@ -78,6 +82,10 @@ struct relay {
 	int64_t		 last_moved;	/* when bytes last moved */
 	uint64_t	 moved_seen;
 	int		 passes_unpolled;
+	uint64_t	 moved;		/* transfers that moved bytes */
+	uint64_t	 nbytes[2];	/* read from stdin, from the tunnel */
+	struct pollfd	 pfd[S_COUNT];	/* the last plan's, with revents */
+	int		 pull_now[2];
 };
 
 /* What the next pass does, derived from the state of both directions. */
@@ -88,11 +96,12 @@ struct plan {
 	int		 timeout;	/* of poll(), ms */
 };
 
-/* Static: one relay per process, and BSS costs nothing until used. */
-static char upbuf[RELAY_BUF], downbuf[RELAY_BUF];
+/*
+ * A relay holds nothing while it is idle: a copying direction allocates
+ * its buffer, and a splicing one makes its pipe, when bytes first come.
+ * The listener keeps hundreds of idle tunnels in one process.
+ */
 static int saved_flags[2] = { -1, -1 };
-static uint64_t moved;		/* transfers that moved bytes, any way */
-static uint64_t nbytes[2];	/* read from stdin, from the tunnel */
 
 void
 relay_stdio_nonblock(void)
@@ -148,12 +157,16 @@ net_fail(const struct relay *r, const char *what)
  * (a terminal, /dev/null, an O_APPEND file) is copied, as is everything
  * where there is no splice. */
 static enum mode
-stdio_mode(int fd)
+stdio_mode(int fd, int *fifo)
 {
 	struct stat st;
 	int fl;
 
-	if (!COMPAT_SPLICE || fstat(fd, &st) == -1)
+	*fifo = 0;
+	if (fstat(fd, &st) == -1)
+		return M_COPY;
+	*fifo = S_ISFIFO(st.st_mode);
+	if (!COMPAT_SPLICE)
 		return M_COPY;
 	if (S_ISFIFO(st.st_mode))
 		return M_DIRECT;
@@ -166,39 +179,43 @@ stdio_mode(int fd)
 }
 
 static void
-set_copy(struct dir *d, char *buf, size_t cap)
+set_copy(struct dir *d, size_t cap)
 {
 	d->mode = M_COPY;
-	d->buf = buf;
 	d->cap = cap;
 	d->off = 0;
 }
 
-/* Set d up to move bytes in mode, falling back to a copy. */
+/* Set d up to move bytes in mode. */
 static void
-set_mode(struct dir *d, enum mode mode, char *buf, size_t copy_cap)
+set_mode(struct dir *d, enum mode mode, size_t copy_cap)
 {
-	int stdio_fd = d->from_net ? d->out_fd : d->in_fd;
-	size_t sz;
-
 	d->mode = mode;
-	if (mode == M_PIPE) {
-		if (compat_pipe(d->pipefd, 1) == -1) {
-			d->pipefd[0] = d->pipefd[1] = -1;
-			set_copy(d, buf, copy_cap);
-			return;
-		}
-		/* A larger pipe means fewer splices per megabyte. */
-		sz = compat_pipe_size(d->pipefd[1], PIPE_WANT);
-		d->cap = sz > 0 ? sz : PIPE_DEFAULT;
-		return;
-	}
+	if (mode == M_PIPE)
+		d->cap = PIPE_DEFAULT;	/* until the pipe says */
 	if (mode == M_COPY)
-		set_copy(d, buf, copy_cap);
+		set_copy(d, copy_cap);
+	else if (d->buf != NULL) {
+		/* The copy of the bytes given back is over. */
+		free(d->buf);
+		d->buf = NULL;
+	}
+}
+
+/* How d moves bytes once what was given back is out, from what its stdio
+ * end is. */
+static void
+set_mode_later(struct dir *d, int layered)
+{
+	int stdio_fd = d->from_net ? d->out_fd : d->in_fd, fifo;
+	enum mode m = stdio_mode(stdio_fd, &fifo);
+
+	d->mode_later = layered ? M_COPY : m;
 	/* A 64 KiB pipe on the other side would cap every splice, or every
 	 * read and write of a copy, at 64 KiB: ask for more (it is only a
 	 * ceiling, and failing costs nothing). */
-	(void)compat_pipe_size(stdio_fd, PIPE_WANT);
+	if (fifo)
+		(void)compat_pipe_size(stdio_fd, PIPE_WANT);
 }
 
 static void
@@ -214,6 +231,32 @@ dir_init(struct dir *d, int from_net, int in_fd, int out_fd)
 	d->pipefd[0] = d->pipefd[1] = -1;
 }
 
+/*
+ * What a direction moves bytes through, made when the first come: 0, or
+ * -1 with errno.  A pipe that cannot be made is no failure: the
+ * direction copies instead.
+ */
+static int
+dir_ready(struct dir *d, size_t copy_cap)
+{
+	size_t sz;
+
+	if (d->mode == M_PIPE && d->pipefd[0] == -1) {
+		if (compat_pipe(d->pipefd, 1) == -1) {
+			d->pipefd[0] = d->pipefd[1] = -1;
+			set_copy(d, copy_cap);
+		} else {
+			/* A larger pipe means fewer splices per megabyte. */
+			sz = compat_pipe_size(d->pipefd[1], PIPE_WANT);
+			d->cap = sz > 0 ? sz : PIPE_DEFAULT;
+		}
+	}
+	if (d->mode == M_COPY && d->buf == NULL &&
+	    (d->buf = malloc(d->cap)) == NULL)
+		return -1;
+	return 0;
+}
+
 static void
 dir_free(struct dir *d)
 {
@@ -222,6 +265,8 @@ dir_free(struct dir *d)
 		close(d->pipefd[1]);
 		d->pipefd[0] = d->pipefd[1] = -1;
 	}
+	free(d->buf);
+	d->buf = NULL;
 }
 
 /*
@@ -241,14 +286,13 @@ relay_init(struct relay *r, struct stream *net, const struct relay_cfg *c)
 	r->half_close = c->half_close;
 	r->idle_ms = c->idle_ms;
 	r->last_moved = c->idle_ms > 0 ? now_ms() : 0;
-	r->moved_seen = moved;
 	dir_init(&r->up, 0, c->in_fd, net->fd);
 	dir_init(&r->down, 1, net->fd, c->out_fd);
-	r->up.mode_later = layered ? M_COPY : stdio_mode(c->in_fd);
-	r->down.mode_later = layered ? M_COPY : stdio_mode(c->out_fd);
-	set_mode(&r->up, r->up.mode_later, upbuf, cap);
+	set_mode_later(&r->up, layered);
+	set_mode_later(&r->down, layered);
+	set_mode(&r->up, r->up.mode_later, cap);
 	set_mode(&r->down, stream_pending(net) > 0 ? M_COPY :
-	    r->down.mode_later, downbuf, cap);
+	    r->down.mode_later, cap);
 	/* Failing that, each record is sent on its own: slower, no less
 	 * correct. */
 	(void)stream_gather(net);
@@ -270,7 +314,7 @@ input_ended(struct dir *d, int err)
 /* Take what the input has into the buffer, reading on while a TLS
  * stream has records: one write then passes them all on. */
 static ssize_t
-pull_copy(struct dir *d, struct stream *net)
+pull_copy(struct relay *rl, struct dir *d, struct stream *net)
 {
 	size_t room, got = 0;
 	ssize_t r = 1;
@@ -288,8 +332,8 @@ pull_copy(struct dir *d, struct stream *net)
 			break;
 		d->queued += (size_t)r;
 		got += (size_t)r;
-		nbytes[d->from_net] += (uint64_t)r;
-		moved++;
+		rl->nbytes[d->from_net] += (uint64_t)r;
+		rl->moved++;
 		if (!d->from_net || !stream_is_layered(net))
 			break;
 	}
@@ -308,19 +352,22 @@ pull_copy(struct dir *d, struct stream *net)
 /* The input side of d is ready: take what it has.  -1 on an error to
  * report now. */
 static int
-pull(struct dir *d, struct stream *net)
+pull(struct relay *rl, struct dir *d)
 {
+	struct stream *net = rl->net;
 	ssize_t r;
 
 	d->took_all = 0;
+	if (dir_ready(d, stream_is_layered(net) ? TLS_BUF : RELAY_BUF) == -1)
+		return -1;
 	switch (d->mode) {
 	case M_DIRECT:
 		r = compat_splice(d->in_fd, d->out_fd, SPLICE_MAX);
 		if (r > 0) {
 			d->out_blocked = 0;
 			d->took_all = r == SPLICE_MAX;
-			nbytes[d->from_net] += (uint64_t)r;
-			moved++;
+			rl->nbytes[d->from_net] += (uint64_t)r;
+			rl->moved++;
 		} else if (r == -1 && errno == EAGAIN)
 			/* Either end may have blocked: wait for the other. */
 			d->out_blocked = !d->out_blocked;
@@ -330,12 +377,12 @@ pull(struct dir *d, struct stream *net)
 		if (r > 0) {
 			d->queued += (size_t)r;
 			d->took_all = d->queued == d->cap;
-			nbytes[d->from_net] += (uint64_t)r;
-			moved++;
+			rl->nbytes[d->from_net] += (uint64_t)r;
+			rl->moved++;
 		}
 		break;
 	default:
-		r = pull_copy(d, net);
+		r = pull_copy(rl, d, net);
 		break;
 	}
 	if (r == 0)
@@ -423,8 +470,8 @@ idle_left(struct relay *r)
 	 * idle tunnel reads nothing. */
 	if (r->idle_ms <= 0)
 		return -1;
-	if (moved != r->moved_seen) {
-		r->moved_seen = moved;
+	if (r->moved != r->moved_seen) {
+		r->moved_seen = r->moved;
 		r->last_moved = now_ms();
 	}
 	left = r->last_moved + r->idle_ms - now_ms();
@@ -475,32 +522,6 @@ plan(struct relay *r, struct plan *p, int64_t idle)
 	    (int)idle;
 }
 
-/* Wait as the plan says.  -1 on error; revents are clear when skipped. */
-static int
-wait_slots(struct relay *r, const struct plan *p, struct pollfd *pfd)
-{
-	const int fds[S_COUNT] = { r->up.in_fd, r->net->fd, r->net->fd,
-	    r->down.out_fd };
-	int i, n;
-
-	for (i = 0; i < S_COUNT; i++) {
-		pfd[i].fd = p->events[i] == 0 ? -1 : fds[i];
-		pfd[i].events = p->events[i];
-		pfd[i].revents = 0;
-	}
-	if (p->skip_poll) {
-		r->passes_unpolled++;
-		return 0;
-	}
-	r->passes_unpolled = 0;
-	do
-		n = poll(pfd, S_COUNT, p->timeout);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		log_error("poll: %s", strerror(errno));
-	return n == -1 ? -1 : 0;
-}
-
 static int
 ready(const struct pollfd *pfd, enum slot s)
 {
@@ -520,7 +541,7 @@ step(struct relay *r, struct dir *d, int pull_now, const struct pollfd *pfd)
 	int in_ready = pull_now || (d->mode == M_DIRECT && d->out_blocked ?
 	    ready(pfd, d->out_slot) : ready(pfd, d->in_slot));
 
-	if (in_ready && pull(d, r->net) == -1) {
+	if (in_ready && pull(r, d) == -1) {
 		if (d->from_net)
 			return net_fail(r, d->mode == M_DIRECT ? "moving the "
 			    "tunnel to standard output" :
@@ -604,7 +625,7 @@ given_back_out(struct relay *r)
 
 	if (d->mode != d->mode_later && d->queued == 0 &&
 	    stream_pending(r->net) == 0)
-		set_mode(d, d->mode_later, downbuf, RELAY_BUF);
+		set_mode(d, d->mode_later, RELAY_BUF);
 }
 
 /* Whether the relay is over: -1 not yet, else the exit status. */
@@ -670,43 +691,109 @@ relay_fdpass(int fd)
 }
 
 void
-relay_bytes(uint64_t *up, uint64_t *down)
+relay_bytes(const struct relay *r, uint64_t *up, uint64_t *down)
 {
-	*up = nbytes[0];
-	*down = nbytes[1];
+	*up = r->nbytes[0];
+	*down = r->nbytes[1];
+}
+
+struct relay *
+relay_new(struct stream *net, const struct relay_cfg *c)
+{
+	struct relay *r;
+
+	if ((r = malloc(sizeof(*r))) == NULL) {
+		log_error("relay: %s", strerror(errno));
+		return NULL;
+	}
+	relay_init(r, net, c);
+	return r;
+}
+
+void
+relay_free(struct relay *r)
+{
+	if (r == NULL)
+		return;
+	dir_free(&r->up);
+	dir_free(&r->down);
+	free(r);
+}
+
+/*
+ * The plan, put into ws: the slots' descriptors, or none at all when the
+ * next pass needs no poll() (the caller steps again at once).
+ */
+int
+relay_plan(struct relay *r, struct waitset *ws)
+{
+	const int fds[S_COUNT] = { r->up.in_fd, r->net->fd, r->net->fd,
+	    r->down.out_fd };
+	struct plan p;
+	int64_t idle;
+	int rc, i;
+
+	if ((rc = finished(r)) != -1)
+		return rc;
+	given_back_out(r);
+	if ((idle = idle_left(r)) == 0) {
+		log_error("no traffic for %g s: closing the tunnel "
+		    "(--idle-timeout)", (double)r->idle_ms / 1000);
+		return EXIT_IDLE;
+	}
+	plan(r, &p, idle);
+	for (i = 0; i < S_COUNT; i++) {
+		r->pfd[i].fd = p.events[i] == 0 ? -1 : fds[i];
+		r->pfd[i].events = p.events[i];
+		r->pfd[i].revents = 0;
+	}
+	r->pull_now[0] = p.pull_now[0];
+	r->pull_now[1] = p.pull_now[1];
+	waitset_clear(ws);
+	ws->until = p.timeout < 0 ? -1 : now_ms() + p.timeout;
+	if (p.skip_poll) {
+		r->passes_unpolled++;
+		return RELAY_AGAIN;
+	}
+	r->passes_unpolled = 0;
+	memcpy(ws->fd, r->pfd, sizeof(r->pfd));
+	ws->n = S_COUNT;
+	return RELAY_AGAIN;
+}
+
+int
+relay_step(struct relay *r, const struct waitset *ws)
+{
+	int rc, i;
+
+	if (ws->n == S_COUNT)
+		for (i = 0; i < S_COUNT; i++)
+			r->pfd[i].revents = ws->fd[i].revents;
+	if ((rc = step(r, &r->up, r->pull_now[0], r->pfd)) != 0 ||
+	    (rc = pass_end_on(r, r->pfd)) != 0 ||
+	    (rc = step(r, &r->down, r->pull_now[1], r->pfd)) != 0)
+		return rc;
+	return RELAY_AGAIN;
 }
 
 int
 relay_run(struct stream *net, const struct relay_cfg *c)
 {
-	struct pollfd pfd[S_COUNT];
-	struct relay r;
-	struct plan p;
-	int64_t idle;
+	struct waitset ws;
+	struct relay *r;
 	int rc;
 
-	relay_init(&r, net, c);
-	for (;;) {
-		if ((rc = finished(&r)) != -1)
-			break;
-		given_back_out(&r);
-		if ((idle = idle_left(&r)) == 0) {
-			log_error("no traffic for %g s: closing the tunnel "
-			    "(--idle-timeout)", (double)r.idle_ms / 1000);
-			rc = EXIT_IDLE;
-			break;
-		}
-		plan(&r, &p, idle);
-		if (wait_slots(&r, &p, pfd) == -1) {
+	if ((r = relay_new(net, c)) == NULL)
+		return EXIT_IO;
+	while ((rc = relay_plan(r, &ws)) == RELAY_AGAIN) {
+		if (ws.n > 0 && waitset_poll(&ws) == -1) {
+			log_error("poll: %s", strerror(errno));
 			rc = EXIT_IO;
 			break;
 		}
-		if ((rc = step(&r, &r.up, p.pull_now[0], pfd)) != 0 ||
-		    (rc = pass_end_on(&r, pfd)) != 0 ||
-		    (rc = step(&r, &r.down, p.pull_now[1], pfd)) != 0)
+		if ((rc = relay_step(r, &ws)) != RELAY_AGAIN)
 			break;
 	}
-	dir_free(&r.up);
-	dir_free(&r.down);
+	relay_free(r);
 	return rc;
 }

@@ -26,8 +26,25 @@ struct relay_cfg {
  */
 int	relay_run(struct stream *, const struct relay_cfg *);
 
+/*
+ * relay_run() in steps that never block, for the listener's one loop
+ * over many tunnels.  relay_new() sets up (NULL after printing why);
+ * relay_plan() says in ws what the next step waits for (no descriptor at
+ * all: step again at once), relay_step() takes the revents the wait
+ * found.  Each returns RELAY_AGAIN, or the exit status once the relay is
+ * over.  relay_free() ends it at any point; the stream is the caller's.
+ */
+#define RELAY_AGAIN	(-1)
+
+struct relay;
+struct waitset;
+struct relay	*relay_new(struct stream *, const struct relay_cfg *);
+int		 relay_plan(struct relay *, struct waitset *ws);
+int		 relay_step(struct relay *, const struct waitset *ws);
+void		 relay_free(struct relay *);
+
 /* Bytes read so far from in_fd (up) and from the tunnel (down). */
-void	relay_bytes(uint64_t *up, uint64_t *down);
+void	relay_bytes(const struct relay *, uint64_t *up, uint64_t *down);
 
 /*
  * Hand the tunnel's socket to the process at the other end of stdout, a

@@ -671,13 +671,13 @@ set_peer_name(SSL *ssl, const struct target *host)
 	return 0;
 }
 
-/* Drive SSL_connect() to its end or the deadline. */
-static int
-handshake(struct stream *s, SSL *ssl, int64_t deadline, char *msg,
-    size_t msglen)
+int
+tls_step(struct stream *s, const struct tls_opts *o, short *events,
+    char *msg, size_t msglen)
 {
-	int ret, err, n;
-	short ev;
+	struct tls_layer *t = s->layer;
+	SSL *ssl = t->ssl;
+	int ret, err;
 
 	s->cur_want = &s->want_r;
 	while ((ret = SSL_connect(ssl)) != 1) {
@@ -688,23 +688,19 @@ handshake(struct stream *s, SSL *ssl, int64_t deadline, char *msg,
 		}
 		if (s->lower != NULL && stream_pending(s->lower) > 0)
 			continue;
-		ev = s->lower != NULL ? s->want_r : err == SSL_ERROR_WANT_READ ?
-		    POLLIN : POLLOUT;
-		if ((n = net_wait(s->fd, ev, deadline)) == 1)
-			continue;
-		if (n == 0)
-			snprintf(msg, msglen, "timed out during the handshake "
-			    "(does the proxy speak TLS on this port?)");
-		else
-			snprintf(msg, msglen, "poll: %s", strerror(errno));
-		return -1;
+		*events = s->lower != NULL ? s->want_r :
+		    err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		return 0;
 	}
-	return 0;
+	log_trace(1, "TLS: %s, %s%s", SSL_get_version(ssl),
+	    SSL_get_cipher_name(ssl), o->insecure ? ", certificate NOT "
+	    "verified" : ", certificate verified");
+	return 1;
 }
 
 int
-tls_start(struct stream *s, const struct tls_opts *o,
-    const struct target *host, int64_t deadline, char *msg, size_t msglen)
+tls_begin(struct stream *s, const struct tls_opts *o,
+    const struct target *host, char *msg, size_t msglen)
 {
 	struct tls_layer *t;
 	SSL *ssl = NULL;
@@ -725,17 +721,33 @@ tls_start(struct stream *s, const struct tls_opts *o,
 	t->ssl = ssl;
 	s->ops = &tls_ops;
 	s->layer = t;
-	if (handshake(s, ssl, deadline, msg, msglen) == -1)
-		return -1;
-	log_trace(1, "TLS: %s, %s%s", SSL_get_version(ssl),
-	    SSL_get_cipher_name(ssl), o->insecure ? ", certificate NOT "
-	    "verified" : ", certificate verified");
 	return 0;
 fail:
 	ossl_error_string(msg, msglen);
 	SSL_free(ssl);
 	free(t);
 	return -1;
+}
+
+int
+tls_start(struct stream *s, const struct tls_opts *o,
+    const struct target *host, int64_t deadline, char *msg, size_t msglen)
+{
+	short ev;
+	int n;
+
+	if (tls_begin(s, o, host, msg, msglen) == -1)
+		return -1;
+	while ((n = tls_step(s, o, &ev, msg, msglen)) == 0) {
+		if ((n = net_wait(s->fd, ev, deadline)) == 1)
+			continue;
+		if (n == 0)
+			snprintf(msg, msglen, "%s", TLS_TIMEOUT_TEXT);
+		else
+			snprintf(msg, msglen, "poll: %s", strerror(errno));
+		return -1;
+	}
+	return n == 1 ? 0 : -1;
 }
 
 /* Where the trust anchors came from, as the options say. */

@@ -33,6 +33,21 @@ int	tls_start(struct stream *s, const struct tls_opts *,
 	    const struct target *host, int64_t deadline, char *msg,
 	    size_t msglen);
 
+/*
+ * tls_start() in steps that never block.  tls_begin() makes s a TLS
+ * stream whose handshake has not run (0, or -1 with msg); each
+ * tls_step() runs it on: 1 when done, 0 to be called again once s->fd
+ * has *events, -1 with msg when it failed.  The caller keeps the time.
+ */
+int	tls_begin(struct stream *s, const struct tls_opts *,
+	    const struct target *host, char *msg, size_t msglen);
+int	tls_step(struct stream *s, const struct tls_opts *, short *events,
+	    char *msg, size_t msglen);
+
+/* What a handshake that ran out of time is told as. */
+#define TLS_TIMEOUT_TEXT	"timed out during the handshake (does the " \
+				"proxy speak TLS on this port?)"
+
 /* What the TLS session with a proxy is, for --check. */
 struct tls_info {
 	char	version[32];	/* "TLSv1.3" */

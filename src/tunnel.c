@@ -15,6 +15,7 @@
 #include "net.h"
 #include "tunnel.h"
 #include "util.h"
+#include "waitset.h"
 
 #define READ_CHUNK	(16 * 1024)	/* one read of the reply */
 #define ROUNDS_MAX	8		/* 407s in one handshake, all hops */
@@ -63,6 +64,17 @@ struct tunnel {
 	int			 reconnect;	/* the 407's connection is spent */
 	int			 rc;		/* exit class once T_FAILED */
 	int64_t			 phase_t0;	/* --check: when this step began */
+	/* Where a step that had to wait takes up again. */
+	struct waitset		 ws;		/* what it waits for */
+	int			 waiting;
+	struct net_conn		*nc;		/* T_CONNECT under way */
+	struct net_info		 ni;
+	int			 tls_begun;	/* T_TLS under way */
+	int			 req_built;	/* T_SEND under way */
+	size_t			 sent;
+	int			 body_begun;	/* T_READ_BODY under way */
+	enum http_rc		 body_rc;
+	const char		*body_why;
 };
 
 /* --check: one line of the report. */
@@ -153,6 +165,42 @@ set_hop(struct tunnel *t, size_t i)
 	    c->hops[i + 1].name : t->target);
 }
 
+/* The connection to the first hop (or the target) under way. */
+static enum net_rc
+connect_step(struct tunnel *t, int *fd, char *err, size_t errlen)
+{
+	const struct tunnel_cfg *c = t->cfg;
+	const struct target *a = c->nhops ? &c->hops[0].addr : &c->target;
+	const char *what = c->nhops ? "proxy " : "";
+	enum net_rc rc;
+
+	if (t->nc == NULL) {
+		if (c->nhops)
+			set_hop(t, 0);
+		log_trace(1, "connecting to %s%s", what, t->name);
+		note(t, "connecting to %s%s", what, t->name);
+		memset(&t->ni, 0, sizeof(t->ni));
+		/* What the connection went through is for --check. */
+		if ((rc = net_conn_start(&t->nc, a->host, a->port, c->family,
+		    t->deadline, c->report != NULL ? &t->ni : NULL)) !=
+		    NET_OK) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			return rc;
+		}
+	}
+	rc = net_conn_step(t->nc, &t->ws, fd, err, errlen);
+	if (rc == NET_AGAIN) {
+		t->waiting = 1;
+		return rc;
+	}
+	net_conn_free(t->nc);
+	t->nc = NULL;
+	if (t->ni.addrs[0] != '\0')
+		note(t, "%s resolved to %s in %lld ms", a->host, t->ni.addrs,
+		    (long long)t->ni.resolve_ms);
+	return rc;
+}
+
 static void
 do_connect(struct tunnel *t)
 {
@@ -160,23 +208,14 @@ do_connect(struct tunnel *t)
 	const struct target *a = c->nhops ? &c->hops[0].addr : &c->target;
 	const char *what = c->nhops ? "proxy " : "";
 	char err[256], secs[32];
-	struct net_info ni;
 	enum net_rc rc;
 	int fd;
 
-	if (c->nhops)
-		set_hop(t, 0);
-	log_trace(1, "connecting to %s%s", what, t->name);
-	note(t, "connecting to %s%s", what, t->name);
-	memset(&ni, 0, sizeof(ni));
-	rc = net_connect_info(a->host, a->port, c->family, t->deadline, &fd,
-	    err, sizeof(err), &ni);
-	if (ni.addrs[0] != '\0')
-		note(t, "%s resolved to %s in %lld ms", a->host, ni.addrs,
-		    (long long)ni.resolve_ms);
-	switch (rc) {
+	switch ((rc = connect_step(t, &fd, err, sizeof(err)))) {
 	case NET_OK:
 		break;
+	case NET_AGAIN:
+		return;
 	case NET_TIMEOUT:
 		fmt_secs(secs, sizeof(secs), c->timeout_ms);
 		tunnel_fail(t, EXIT_CONNECT, "timed out after %s connecting to "
@@ -193,13 +232,39 @@ do_connect(struct tunnel *t)
 	}
 	stream_init(t->s, fd);
 	log_trace(1, "connected to %s%s", what, t->name);
-	note(t, "connected to %s port %u in %lld ms", ni.peer, a->port,
-	    (long long)ni.connect_ms);
+	note(t, "connected to %s port %u in %lld ms", t->ni.peer, a->port,
+	    (long long)t->ni.connect_ms);
 	t->phase_t0 = now_ms();
 	if (c->nhops == 0)
 		tunnel_enter(t, T_DONE);
 	else
 		tunnel_enter(t, c->hops[0].tls ? T_TLS : T_SEND);
+}
+
+/*
+ * The step must wait for the stream: it takes up again from the state it
+ * is in, once the socket has events.  At the deadline the tunnel fails
+ * instead, saying what it was doing.
+ */
+static void
+wait_for(struct tunnel *t, short events, const char *doing)
+{
+	char secs[32];
+
+	if (now_ms() >= t->deadline) {
+		fmt_secs(secs, sizeof(secs), t->cfg->timeout_ms);
+		if (t->state == T_TLS)
+			tunnel_fail(t, EXIT_TLS, "TLS with %s failed: %s",
+			    t->name, TLS_TIMEOUT_TEXT);
+		else
+			tunnel_fail(t, EXIT_CONNECT, "%s: timed out after %s "
+			    "%s", t->name, secs, doing);
+		return;
+	}
+	waitset_clear(&t->ws);
+	(void)waitset_add(&t->ws, t->s->fd, events);
+	t->ws.until = t->deadline;
+	t->waiting = 1;
 }
 
 static void
@@ -228,19 +293,33 @@ do_tls(struct tunnel *t)
 {
 	const struct proxy *p = &t->cfg->hops[t->hop];
 	char msg[512];
+	short ev;
+	int n;
 
-	if (t->cfg->tls->insecure)
-		log_error("warning: --proxy-insecure: the certificate of %s is "
-		    "not verified", t->name);
-	log_trace(1, "%s: TLS handshake", t->name);
-	note(t, "%s: TLS handshake", t->name);
-	if (tls_start(t->s, t->cfg->tls, &p->addr, t->deadline, msg,
-	    sizeof(msg)) == -1) {
-		note_tls(t);
+	if (!t->tls_begun) {
+		if (t->cfg->tls->insecure)
+			log_error("warning: --proxy-insecure: the certificate of "
+			    "%s is not verified", t->name);
+		log_trace(1, "%s: TLS handshake", t->name);
+		note(t, "%s: TLS handshake", t->name);
+		if (tls_begin(t->s, t->cfg->tls, &p->addr, msg, sizeof(msg)) ==
+		    -1) {
+			tunnel_fail(t, EXIT_TLS, "TLS with %s failed: %s",
+			    t->name, msg);
+			return;
+		}
+		t->tls_begun = 1;
+	}
+	if ((n = tls_step(t->s, t->cfg->tls, &ev, msg, sizeof(msg))) == 0) {
+		wait_for(t, ev, "during the TLS handshake");
+		return;
+	}
+	t->tls_begun = 0;
+	note_tls(t);
+	if (n == -1) {
 		tunnel_fail(t, EXIT_TLS, "TLS with %s failed: %s", t->name, msg);
 		return;
 	}
-	note_tls(t);
 	tunnel_enter(t, T_SEND);
 }
 
@@ -264,56 +343,39 @@ io_fail(struct tunnel *t, const char *doing, ssize_t n)
 		    n == 0 ? "connection closed" : strerror(errno));
 }
 
-/* Wait for the stream, or fail the tunnel at the deadline. */
-static int
-wait_stream(struct tunnel *t, short events, const char *doing)
-{
-	char secs[32];
-	int n;
-
-	if (stream_pending(t->s) > 0)
-		return 0;
-	n = net_wait(t->s->fd, events, t->deadline);
-	if (n == 1)
-		return 0;
-	if (n == 0) {
-		fmt_secs(secs, sizeof(secs), t->cfg->timeout_ms);
-		tunnel_fail(t, EXIT_CONNECT, "%s: timed out after %s %s", t->name,
-		    secs, doing);
-	} else
-		tunnel_fail(t, EXIT_CONNECT, "%s: poll: %s", t->name,
-		    strerror(errno));
-	return -1;
-}
-
 static void
 do_send(struct tunnel *t)
 {
 	const struct tunnel_cfg *c = t->cfg;
 	struct hopstate *hs = &t->hs[t->hop];
-	size_t off = 0;
 	ssize_t n;
 
-	if (http_connect_request(&t->req, t->next, c->ua, c->headers,
-	    c->nheaders, hs->authz.len ? hs->authz.data : NULL) == -1) {
-		tunnel_fail(t, EXIT_USAGE, "%s: CONNECT request too long",
-		    t->name);
-		return;
+	if (!t->req_built) {
+		if (http_connect_request(&t->req, t->next, c->ua, c->headers,
+		    c->nheaders, hs->authz.len ? hs->authz.data : NULL) == -1) {
+			tunnel_fail(t, EXIT_USAGE, "%s: CONNECT request too "
+			    "long", t->name);
+			return;
+		}
+		log_headers(1, "> ", t->req.data, t->req.len - 2);
+		note(t, "%s: CONNECT %s%s", t->name, t->next, hs->authz.len ?
+		    " (with Proxy-Authorization)" : "");
+		phase_ms(t);
+		t->req_built = 1;
+		t->sent = 0;
 	}
-	log_headers(1, "> ", t->req.data, t->req.len - 2);
-	note(t, "%s: CONNECT %s%s", t->name, t->next, hs->authz.len ?
-	    " (with Proxy-Authorization)" : "");
-	phase_ms(t);
-	while (off < t->req.len) {
-		n = stream_write(t->s, t->req.data + off, t->req.len - off);
+	while (t->sent < t->req.len) {
+		n = stream_write(t->s, t->req.data + t->sent,
+		    t->req.len - t->sent);
 		if (n > 0) {
-			off += (size_t)n;
+			t->sent += (size_t)n;
 			continue;
 		}
 		if (n == -1 && errno == EAGAIN) {
-			if (wait_stream(t, t->s->want_w, "sending CONNECT") == -1)
-				goto out;
-			continue;
+			wait_for(t, t->s->want_w, "sending CONNECT");
+			if (t->waiting)
+				return;
+			goto out;
 		}
 		/* A TLS proxy that refuses our certificate after the
 		 * handshake sends an alert and resets: the alert says why,
@@ -339,6 +401,7 @@ do_send(struct tunnel *t)
 out:
 	/* The request may hold credentials. */
 	buf_reset(&t->req);
+	t->req_built = 0;
 }
 
 static void
@@ -424,10 +487,9 @@ do_read_head(struct tunnel *t)
 	for (;;) {
 		n = stream_read(t->s, data, sizeof(t->rest));
 		if (n == -1 && errno == EAGAIN) {
-			if (wait_stream(t, t->s->want_r, "waiting for the reply "
-			    "to CONNECT") == -1)
-				return;
-			continue;
+			wait_for(t, t->s->want_r, "waiting for the reply to "
+			    "CONNECT");
+			return;
 		}
 		if (n == -1) {
 			io_fail(t, "reading the reply to CONNECT", n);
@@ -467,6 +529,35 @@ wall_now(void)
 	return (int64_t)time(NULL);
 }
 
+/*
+ * With keep_creds, the credentials a tunnel found (netrc, a prompt) for a
+ * proxy that had none become the proxy's own at once: a listener asks
+ * once, not once per tunnel, even for tunnels that meet the proxy's 407
+ * while the first is still at it.  Credentials the proxy rejected are
+ * forgotten, so that the next tunnel asks again.
+ */
+static void
+keep_creds(struct tunnel *t)
+{
+	struct proxy *p = &t->cfg->hops[t->hop];
+	const struct cred *c = &t->hs[t->hop].cred;
+
+	if (!t->cfg->keep_creds || p->pass != NULL)
+		return;
+	proxy_clear(p);
+	p->user = dup_bytes(c->user, strlen(c->user));
+	p->pass = dup_bytes(c->pass, strlen(c->pass));
+	if (p->user == NULL || p->pass == NULL)
+		proxy_clear(p);
+}
+
+static void
+forget_creds(struct tunnel *t)
+{
+	if (t->cfg->keep_creds)
+		proxy_clear(&t->cfg->hops[t->hop]);
+}
+
 static void
 auth_failed(struct tunnel *t, enum auth_rc rc)
 {
@@ -496,6 +587,7 @@ auth_failed(struct tunnel *t, enum auth_rc rc)
 		    t->name, offered, hs->where[0] ? hs->where : "nowhere");
 		break;
 	case AUTH_REJECTED:
+		forget_creds(t);
 		tunnel_fail(t, EXIT_AUTH, "%s rejected the credentials (%s%s)",
 		    t->name, auth_scheme_name(hs->as.scheme), realm);
 		break;
@@ -529,33 +621,38 @@ static void
 do_read_body(struct tunnel *t)
 {
 	char data[READ_CHUNK];
-	const char *why = NULL;
-	enum http_rc rc = HTTP_MORE;
 	size_t used;
 	ssize_t n;
 
-	if (http_reusable(&t->rp))
-		rc = http_body_feed(&t->rp, t->rest, t->restlen, &used);
-	else
-		why = "the proxy closes the connection after 407";
-	t->restlen = 0;
-	while (rc == HTTP_MORE && why == NULL) {
+	if (!t->body_begun) {
+		t->body_begun = 1;
+		t->body_rc = HTTP_MORE;
+		t->body_why = NULL;
+		if (http_reusable(&t->rp))
+			t->body_rc = http_body_feed(&t->rp, t->rest,
+			    t->restlen, &used);
+		else
+			t->body_why = "the proxy closes the connection after "
+			    "407";
+		t->restlen = 0;
+	}
+	while (t->body_rc == HTTP_MORE && t->body_why == NULL) {
 		n = stream_read(t->s, data, sizeof(data));
 		if (n == -1 && errno == EAGAIN) {
-			if (wait_stream(t, t->s->want_r, "reading the 407 body") ==
-			    -1)
-				return;
-			continue;
+			wait_for(t, t->s->want_r, "reading the 407 body");
+			return;
 		}
 		if (n <= 0)
-			why = "connection lost in the 407 body";
+			t->body_why = "connection lost in the 407 body";
 		else
-			rc = http_body_feed(&t->rp, data, (size_t)n, &used);
+			t->body_rc = http_body_feed(&t->rp, data, (size_t)n,
+			    &used);
 	}
-	t->reconnect = rc != HTTP_DONE;
+	t->body_begun = 0;
+	t->reconnect = t->body_rc != HTTP_DONE;
 	if (t->reconnect)
-		log_trace(1, "%s: %s; reconnecting", t->name, why != NULL ? why :
-		    http_strerror(rc));
+		log_trace(1, "%s: %s; reconnecting", t->name, t->body_why !=
+		    NULL ? t->body_why : http_strerror(t->body_rc));
 	tunnel_enter(t, T_AUTH);
 }
 
@@ -602,8 +699,10 @@ next_authz(struct tunnel *t, const char *const *fields, size_t nfields,
 		return rc;
 	t0 = now_ms();
 	if (creds_get(t->cfg->creds, &t->cfg->hops[t->hop], t->hop,
-	    &hs->cred, hs->where, sizeof(hs->where)) == 0)
+	    &hs->cred, hs->where, sizeof(hs->where)) == 0) {
 		hs->have_cred = 1;
+		keep_creds(t);
+	}
 	/* Time spent at a prompt is the user's, not the proxy's. */
 	t->deadline += now_ms() - t0;
 	if (!hs->have_cred)
@@ -718,20 +817,20 @@ prepare_tls(const struct tunnel_cfg *c)
 	return 0;
 }
 
-int
-tunnel_open(const struct tunnel_cfg *c, struct stream *s)
+struct tunnel *
+tunnel_begin(const struct tunnel_cfg *c, struct stream *s, int *rc)
 {
 	struct tunnel *t;
 	size_t i;
-	int rc;
 
 	stream_init(s, -1);
-	if ((rc = prepare_tls(c)) != 0)
-		return rc;
+	if ((*rc = prepare_tls(c)) != 0)
+		return NULL;
 	/* Heap: the reply parser holds a few line buffers. */
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		log_error("out of memory");
-		return EXIT_IO;
+		*rc = EXIT_IO;
+		return NULL;
 	}
 	t->cfg = c;
 	t->s = s;
@@ -743,10 +842,18 @@ tunnel_open(const struct tunnel_cfg *c, struct stream *s)
 	if (target_authority(&c->target, t->target, sizeof(t->target)) == -1) {
 		log_error("target too long");
 		free(t);
-		return EXIT_USAGE;
+		*rc = EXIT_USAGE;
+		return NULL;
 	}
 	t->name = t->target;
-	while (t->state != T_DONE && t->state != T_FAILED) {
+	return t;
+}
+
+int
+tunnel_step(struct tunnel *t, struct waitset *ws)
+{
+	t->waiting = 0;
+	while (!t->waiting && t->state != T_DONE && t->state != T_FAILED) {
 		switch (t->state) {
 		case T_CONNECT:
 			do_connect(t);
@@ -770,7 +877,23 @@ tunnel_open(const struct tunnel_cfg *c, struct stream *s)
 			break;
 		}
 	}
-	rc = t->state == T_DONE ? EXIT_OK : t->rc;
+	if (t->waiting) {
+		*ws = t->ws;
+		return TUNNEL_AGAIN;
+	}
+	return t->state == T_DONE ? EXIT_OK : t->rc;
+}
+
+void
+tunnel_end(struct tunnel *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	net_conn_free(t->nc);
+	if (t->state != T_DONE)
+		stream_close(t->s);
 	if (t->have_rp)
 		http_resp_free(&t->rp);
 	buf_wipe(&t->req);
@@ -781,5 +904,23 @@ tunnel_open(const struct tunnel_cfg *c, struct stream *s)
 	}
 	wipe(t->rest, sizeof(t->rest));
 	free(t);
+}
+
+int
+tunnel_open(const struct tunnel_cfg *c, struct stream *s)
+{
+	struct tunnel *t;
+	struct waitset ws;
+	int rc;
+
+	if ((t = tunnel_begin(c, s, &rc)) == NULL)
+		return rc;
+	while ((rc = tunnel_step(t, &ws)) == TUNNEL_AGAIN)
+		if (waitset_poll(&ws) == -1) {
+			log_error("poll: %s", strerror(errno));
+			rc = EXIT_IO;
+			break;
+		}
+	tunnel_end(t);
 	return rc;
 }

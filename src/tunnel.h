@@ -39,6 +39,9 @@ struct tunnel_cfg {
 						 * told here, not on stderr */
 	size_t			 errlen;
 	const struct tunnel_report *report;	/* NULL: not --check */
+	int			 keep_creds;	/* credentials a tunnel found
+						 * become its proxy's, for the
+						 * next tunnels (-L) */
 };
 
 /*
@@ -48,5 +51,24 @@ struct tunnel_cfg {
  * printing the one-line message.
  */
 int	tunnel_open(const struct tunnel_cfg *, struct stream *s);
+
+/*
+ * tunnel_open() in steps that never block, for the listener's one loop
+ * over many tunnels.  tunnel_begin() returns the handshake, or NULL with
+ * *rc after printing why.  Each tunnel_step() goes on until it must wait:
+ * TUNNEL_AGAIN with ws saying for what (call again once it happened, or
+ * at its time), else the result as tunnel_open() gives it.  tunnel_end()
+ * frees it at any point (s is closed unless the tunnel was made).  c and
+ * s must live until then.  Steps that have no non-blocking form (a
+ * password prompt, a Kerberos call) still block while they run.
+ */
+#define TUNNEL_AGAIN	(-1)
+
+struct tunnel;
+struct waitset;
+struct tunnel	*tunnel_begin(const struct tunnel_cfg *, struct stream *s,
+		    int *rc);
+int		 tunnel_step(struct tunnel *, struct waitset *ws);
+void		 tunnel_end(struct tunnel *);
 
 #endif
