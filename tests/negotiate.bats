@@ -211,3 +211,18 @@ mapped_gss() {
 	grep -q "^result: exit 5, proxy authentication failed" <<<"$output"
 	grep -q "^advice: " <<<"$output"
 }
+
+@test "a listener through a Negotiate squid: 20 tunnels at once, each checked" {
+	kinit_user
+	local port err=$BATS_TEST_TMPDIR/listener.err pid
+	port=$(free_port)
+	spawn "$err" "$POSTERN" --no-netrc -L "127.0.0.1:$port" -x "localhost:$NEGO_PORT" \
+	    127.0.0.1 "$ECHO_PORT"
+	pid=$SPAWNED_PID
+	wait_port 127.0.0.1 "$port" "$pid" 20 || fail "$(cat "$err")"
+	run -0 timeout 120 "$PY" "$LIB/echoclient.py" "$port" --count 20 --parallel 20 --size 20000
+	assert_equal "$(grep -c '^ok$' <<<"$output")" 20
+	wait_grep "$NEGO_LOG" "TCP_TUNNEL/200 .*CONNECT 127\.0\.0\.1:$ECHO_PORT alice@$KRB5_REALM "
+	assert_equal "$(service_tickets)" "HTTP/localhost@$KRB5_REALM"
+	stop_pid "$pid"
+}
