@@ -69,6 +69,17 @@ exit_meaning(int rc)
 	return rc >= 0 && rc <= EXIT_PAC ? m[rc] : "unknown";
 }
 
+/* Whether "ssh." before the target's host names a host: not before an
+ * IP literal, nor before a name that has it already. */
+static int
+ssh_name(const struct target *tg)
+{
+	size_t n = strlen(tg->host);
+
+	return !tg->ipv6 && strspn(tg->host, "0123456789.") != n &&
+	    strncmp(tg->host, "ssh.", 4) != 0;
+}
+
 /* One sentence for the causes users meet most. */
 static const char *
 advice(int rc, const struct check *ck, const struct target *tg, char *buf,
@@ -78,10 +89,15 @@ advice(int rc, const struct check *ck, const struct target *tg, char *buf,
 
 	switch (rc) {
 	case EXIT_REFUSED:
-		if (strstr(f, ": 403") != NULL && tg->port == 22)
+		if (strstr(f, ": 403") != NULL && tg->port == 22 &&
+		    ssh_name(tg))
 			snprintf(buf, len, "the proxy does not allow port 22; "
-			    "ask for ssh.%s:443 or use ssh over port 443",
-			    tg->host);
+			    "try ssh.%s port 443 (as GitHub and GitLab offer), "
+			    "or sshd on port 443", tg->host);
+		else if (strstr(f, ": 403") != NULL && tg->port == 22)
+			snprintf(buf, len, "the proxy does not allow port 22; "
+			    "have sshd on %s listen on port 443 too, and use "
+			    "that", tg->host);
 		else if (strstr(f, ": 403") != NULL)
 			snprintf(buf, len, "the proxy's policy refuses port %u; "
 			    "many proxies allow only 443", tg->port);

@@ -86,8 +86,15 @@ has() {
 	has "127.0.0.1:$SQUID_PORT answered: HTTP/1.1 403 Forbidden"
 	has "failed: 127.0.0.1:$SQUID_PORT refused CONNECT 127.0.0.1:22: 403 Forbidden"
 	has "result: exit 6, the proxy refused the tunnel"
-	has "advice: the proxy does not allow port 22; ask for ssh.127.0.0.1:443 or use ssh over port 443"
+	has "advice: the proxy does not allow port 22; have sshd on 127.0.0.1 listen on port 443 too, and use that"
 	[ "$stderr" = "postern: 127.0.0.1:$SQUID_PORT refused CONNECT 127.0.0.1:22: 403 Forbidden" ]
+}
+
+@test "--check, 403 on port 22 of a host name: the advice names its ssh. host" {
+	run --separate-stderr -6 postern --check -x "127.0.0.1:$SQUID_PORT" localhost 22
+	has "advice: the proxy does not allow port 22; try ssh.localhost port 443 (as GitHub and GitLab offer), or sshd on port 443"
+	run --separate-stderr -6 postern --check -x "127.0.0.1:$SQUID_PORT" ssh.localhost 22
+	has "advice: the proxy does not allow port 22; have sshd on ssh.localhost listen on port 443 too, and use that"
 }
 
 @test "--check, an https proxy whose CA is unknown: exit 4, the certificate and the advice" {
