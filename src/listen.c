@@ -901,25 +901,34 @@ loop_once(struct loop *L, const struct listen_cfg *lc,
 
 /*
  * Each tunnel holds up to FDS_PER_TUNNEL descriptors: the soft limit
- * goes up to what --max-tunnels needs, as far as the hard one allows.
+ * goes up to what --max-tunnels needs, as far as the hard one allows, and
+ * when even that is too few, fewer tunnels run at once and the others
+ * wait in the backlog, rather than fail for want of a descriptor halfway
+ * through.  The tunnels that fit.
  */
-static void
-raise_fd_limit(unsigned long tunnels)
+static size_t
+fit_fd_limit(size_t tunnels)
 {
 	rlim_t want = (rlim_t)tunnels * FDS_PER_TUNNEL + FDS_SPARE;
 	struct rlimit rl;
+	size_t fit;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur >= want)
-		return;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
-		log_warn("listener: at most %llu open files: fewer than %lu "
-		    "tunnels may fit (ulimit -n)", (unsigned long long)rl.rlim_max,
-		    tunnels);
-		want = rl.rlim_max;
-	}
-	rl.rlim_cur = want;
-	(void)setrlimit(RLIMIT_NOFILE, &rl);
+		return tunnels;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+	    rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 && getrlimit(RLIMIT_NOFILE,
+	    &rl) == -1)
+		return tunnels;
+	if (rl.rlim_cur >= want)
+		return tunnels;
+	fit = rl.rlim_cur > FDS_SPARE + FDS_PER_TUNNEL ?
+	    (size_t)(rl.rlim_cur - FDS_SPARE) / FDS_PER_TUNNEL : 1;
+	log_warn("listener: %llu open files (ulimit -n) allow %zu tunnels at "
+	    "once, not %zu: more wait for one to end",
+	    (unsigned long long)rl.rlim_cur, fit, tunnels);
+	return fit;
 }
 
 int
@@ -933,8 +942,7 @@ listen_run(struct listen_cfg *lc, struct tunnel_cfg *tc,
 	if ((L.lfd = open_listener(lc, &rc)) == -1)
 		return rc;
 	resolve_creds(tc, co);
-	L.max = lc->max_tunnels;
-	raise_fd_limit(L.max);
+	L.max = fit_fd_limit(lc->max_tunnels);
 	if ((L.conn = calloc(L.max, sizeof(*L.conn))) == NULL ||
 	    (L.pfd = calloc(2 + L.max * WAIT_FDS, sizeof(*L.pfd))) == NULL ||
 	    compat_pipe(sigpipe_fds, 1) == -1) {

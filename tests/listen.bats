@@ -229,6 +229,22 @@ squid_tunnels() {
 	[ -z "$(ps -o stat= --ppid "$LPID" | grep Z)" ] || fail "zombies"
 }
 
+@test "a low open-file limit: fewer tunnels at once, said at start, and every one served" {
+	local i
+	LERR=$BATS_TEST_TMPDIR/listener.err
+	for ((i = 0; i < 5; i++)); do
+		LPORT=$(free_port)
+		spawn "$LERR" prlimit --nofile=100:100 "$POSTERN" -L "127.0.0.1:$LPORT" \
+		    -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
+		LPID=$SPAWNED_PID
+		wait_port 127.0.0.1 "$LPORT" "$LPID" 20 && break
+		stop_pid "$LPID"
+	done
+	wait_grep "$LERR" "^postern: listener: 100 open files \(ulimit -n\) allow 6 tunnels at once, not 256: more wait for one to end$"
+	run -0 echoes "$LPORT" --count 40 --parallel 40 --size 20000
+	assert_equal "$(grep -c '^ok$' <<<"$output")" 40
+}
+
 @test "--max-tunnels 2: more connections wait, and all are served" {
 	start_listener --max-tunnels 2 -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
 	run -0 echoes "$LPORT" --count 10 --parallel 10
