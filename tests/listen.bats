@@ -245,6 +245,24 @@ squid_tunnels() {
 	assert_equal "$(grep -c '^ok$' <<<"$output")" 40
 }
 
+@test "--idle-timeout: an idle tunnel is closed, and the listener says why" {
+	start_listener --idle-timeout 1 -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
+	run -0 timeout 30 "$PY" -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"x")
+got = b""
+while True:
+    b = s.recv(100)
+    if not b:
+        break
+    got += b
+print(got.decode())' "$LPORT"
+	assert_equal "$output" "x"
+	wait_grep "$LERR" "^postern: no traffic for 1 s: closing the tunnel \(--idle-timeout\)$"
+	_alive "$LPID" || fail "the listener ended"
+}
+
 @test "--max-tunnels 2: more connections wait, and all are served" {
 	start_listener --max-tunnels 2 -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
 	run -0 echoes "$LPORT" --count 10 --parallel 10
