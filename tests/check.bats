@@ -230,3 +230,17 @@ has() {
 	has "result: exit 10, the PAC could not be used"
 	has "advice: check the PAC's URL"
 }
+
+@test "--check, a chain: an https proxy, then squid through it; each hop's exchange" {
+	run --separate-stderr -0 postern --check --proxy-cacert "$PKI/ca.pem" \
+	    -x "https://localhost:$TLS" -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$SSHD_PORT"
+	has "proxy 1: https://localhost:$TLS (from -x)"
+	has "proxy 2: http://127.0.0.1:$SQUID_PORT (from -x)"
+	has "localhost:$TLS: TLS handshake"
+	has "certificate verified against --proxy-cacert $PKI/ca.pem"
+	has "localhost:$TLS: CONNECT 127.0.0.1:$SQUID_PORT"
+	has "localhost:$TLS answered: HTTP/1.1 200 "
+	has "127.0.0.1:$SQUID_PORT: CONNECT 127.0.0.1:$SSHD_PORT"
+	has "127.0.0.1:$SQUID_PORT answered: HTTP/1.1 200 "
+	has "result: exit 0"
+}
