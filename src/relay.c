@@ -542,12 +542,16 @@ step(struct relay *r, struct dir *d, int pull_now, const struct pollfd *pfd)
 	    ready(pfd, d->out_slot) : ready(pfd, d->in_slot));
 
 	if (in_ready && pull(r, d) == -1) {
+		/* A direct splice fails for either end: EPIPE is the
+		 * writing one's (stdout's reader gone, or the tunnel),
+		 * any other error the socket's. */
+		if (d->from_net && d->mode == M_DIRECT && errno == EPIPE)
+			return fail("writing standard output");
 		if (d->from_net)
-			return net_fail(r, d->mode == M_DIRECT ? "moving the "
-			    "tunnel to standard output" :
-			    "reading from the tunnel");
-		return fail(d->mode == M_DIRECT ? "moving standard input into "
-		    "the tunnel" : "reading standard input");
+			return net_fail(r, "reading from the tunnel");
+		if (d->mode == M_DIRECT)
+			return net_fail(r, "sending into the tunnel");
+		return fail("reading standard input");
 	}
 	if (d->mode == M_DIRECT || !dir_holds(d, r->net) ||
 	    (pfd[d->out_slot].fd != -1 && !ready(pfd, d->out_slot)))

@@ -82,8 +82,7 @@ static struct {
 } modes[T_COUNT] = {
 	{ "splice direct", K_PIPE, K_PIPE, K_PIPE,
 	  "postern: relay: up splice, down splice\n",
-	  "moving standard input into the tunnel",
-	  "moving the tunnel to standard output" },
+	  "sending into the tunnel", "reading from the tunnel" },
 	{ "splice via pipe", K_SOCK, K_SOCK, K_SOCK,
 	  "postern: relay: up splice via pipe, down splice via pipe\n",
 	  "sending into the tunnel", "reading from the tunnel" },
@@ -1085,8 +1084,8 @@ case_err_stdout(int m)
 	is_int(rig_wait(&g), EXIT_IO, "%s: stdout's reader gone: exit 1",
 	    name);
 	/* A terminal whose master closed is hung up: EIO. */
-	ok(err_is(&g, m == T_DIRECT && COMPAT_SPLICE ? "moving the tunnel to "
-	    "standard output" : "writing standard output", strerror(m == T_COPY ? EIO : EPIPE)),
+	ok(err_is(&g, "writing standard output", strerror(m == T_COPY ?
+	    EIO : EPIPE)),
 	    "%s: stdout's reader gone: stderr says so", name);
 }
 
