@@ -8,9 +8,41 @@
 const int pac_builtin = 0;
 
 enum pac_rc
-pac_eval(const struct pac_job *j, char *out, size_t outlen)
+pac_start(struct pac_child *pc, const struct pac_job *j, int hold, char *out,
+    size_t outlen)
 {
+	(void)hold;
+	pc->pid = 0;
+	pc->fd = pc->go = -1;
 	return pac_eval_here(j, out, outlen);
+}
+
+void
+pac_go(struct pac_child *pc)
+{
+	(void)pc;
+}
+
+/* pac_start() never starts one here: nothing to read or stop. */
+int
+pac_read(struct pac_child *pc, enum pac_rc *rc, char *out, size_t outlen)
+{
+	(void)pc;
+	*rc = pac_eval_here(NULL, out, outlen);
+	return 1;
+}
+
+enum pac_rc
+pac_expire(struct pac_child *pc, char *out, size_t outlen)
+{
+	(void)pc;
+	return pac_eval_here(NULL, out, outlen);
+}
+
+void
+pac_stop(struct pac_child *pc)
+{
+	(void)pc;
 }
 
 enum pac_rc
@@ -32,7 +64,6 @@ pac_eval_here(const struct pac_job *j, char *out, size_t outlen)
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -583,6 +614,66 @@ engine_key(duk_context *ctx)
 	fn.pop(ctx);
 }
 
+/*
+ * Code from the cache directory (pacstate.h) for src, on the stack: 0, or
+ * -1 when none is kept for it by this engine.
+ */
+static int
+load_code(duk_context *ctx, const char *src, size_t len)
+{
+	struct buf code;
+	void *p;
+	int rc = -1;
+
+	buf_init(&code, PAC_CODE_MAX);
+	if (pac_code_load(engine, src, len, &code) == 0) {
+		p = fn.push_buffer_raw(ctx, code.len, 0);
+		memcpy(p, code.data, code.len);
+		fn.load_function(ctx);
+		rc = 0;
+	}
+	buf_free(&code);
+	return rc;
+}
+
+/*
+ * src compiled as a program, on the stack (0), or its error in out (-1).
+ * With keep, code kept for src is loaded instead, and what is compiled is
+ * kept: at once, before any of it runs, so that what the cache holds is
+ * the compiler's work and never something a script wrote.
+ */
+static int
+compile(duk_context *ctx, const char *src, size_t len, const char *name,
+    int keep, char *out, size_t outlen)
+{
+	duk_size_t n;
+	void *p;
+
+	if (keep && load_code(ctx, src, len) == 0)
+		return 0;
+	if (name != NULL)
+		fn.push_string(ctx, name);
+	if (fn.compile_raw(ctx, src, len, (name != NULL ? 1 :
+	    DUK_COMPILE_NOFILENAME) | DUK_COMPILE_SAFE |
+	    DUK_COMPILE_NOSOURCE) != DUK_EXEC_SUCCESS) {
+		error_text(ctx, out, outlen);
+		return -1;
+	}
+	if (keep) {
+		fn.dup(ctx, -1);
+		fn.dump_function(ctx);
+		if ((p = fn.get_buffer(ctx, -1, &n)) != NULL)
+			pac_code_store(engine, src, len, p, n);
+		fn.pop(ctx);
+	}
+	return 0;
+}
+
+/*
+ * The natives and the JavaScript PAC functions defined, __postern_call
+ * on the stack.  The functions' code is kept as a PAC's is: compiling
+ * them took a quarter of a cached PAC's evaluation.
+ */
 static enum pac_rc
 setup(duk_context *ctx, char *out, size_t outlen)
 {
@@ -594,9 +685,9 @@ setup(duk_context *ctx, char *out, size_t outlen)
 		fn.push_c_function(ctx, natives[i].f, natives[i].nargs);
 		fn.put_global_string(ctx, natives[i].name);
 	}
-	if (fn.eval_raw(ctx, pacjs_utils, strlen(pacjs_utils),
-	    DUK_COMPILE_EVAL | DUK_COMPILE_NOSOURCE | DUK_COMPILE_SAFE |
-	    DUK_COMPILE_NOFILENAME) != DUK_EXEC_SUCCESS) {
+	if (compile(ctx, pacjs_utils, strlen(pacjs_utils), NULL,
+	    job->keep_code, out, outlen) == -1 ||
+	    fn.pcall(ctx, 0) != DUK_EXEC_SUCCESS) {
 		error_text(ctx, out, outlen);
 		return PAC_SYSTEM;
 	}
@@ -606,51 +697,31 @@ setup(duk_context *ctx, char *out, size_t outlen)
 	return PAC_OK;
 }
 
-/* The PAC's code from the cache (1), or -1. */
-static int
-load_code(duk_context *ctx)
-{
-	struct buf code;
-	void *p;
-	int rc = -1;
-
-	buf_init(&code, PAC_CODE_MAX);
-	if (pac_code_load(engine, job->script, job->len, &code) == 0) {
-		p = fn.push_buffer_raw(ctx, code.len, 0);
-		memcpy(p, code.data, code.len);
-		fn.load_function(ctx);
-		rc = 0;
-	}
-	buf_free(&code);
-	return rc;
-}
-
 /*
- * The PAC compiled, on the stack.  Its bytecode is kept as soon as it is
- * compiled, before any of it runs, so that what the cache holds is the
- * compiler's work and never something a script wrote.
+ * All that comes before the PAC runs: the engine, a heap, the functions,
+ * and the PAC compiled on top of the stack.  Nothing here runs any of
+ * the PAC, nor shows anything (a compile error waits in out).
  */
 static enum pac_rc
-compile(duk_context *ctx, char *out, size_t outlen)
+prepare(duk_context **ctx, char *out, size_t outlen)
 {
-	duk_size_t n;
-	void *p;
+	enum pac_rc rc;
 
-	if (job->keep_code && load_code(ctx) == 0)
-		return PAC_OK;
-	fn.push_string(ctx, job->name);
-	if (fn.compile_raw(ctx, job->script, job->len, 1 | DUK_COMPILE_SAFE |
-	    DUK_COMPILE_NOSOURCE) != DUK_EXEC_SUCCESS) {
-		error_text(ctx, out, outlen);
+	*ctx = NULL;
+	if (load(out, outlen) == -1)
+		return PAC_LOAD;
+	heap_used = 0;
+	heap_full = 0;
+	if ((*ctx = fn.create_heap(heap_alloc, heap_realloc, heap_free, NULL,
+	    fatal)) == NULL) {
+		snprintf(out, outlen, "cannot create a JavaScript heap");
+		return PAC_NOMEM;
+	}
+	if ((rc = setup(*ctx, out, outlen)) != PAC_OK)
+		return rc;
+	if (compile(*ctx, job->script, job->len, job->name, job->keep_code,
+	    out, outlen) == -1)
 		return heap_full ? PAC_NOMEM : PAC_SYNTAX;
-	}
-	if (job->keep_code) {
-		fn.dup(ctx, -1);
-		fn.dump_function(ctx);
-		if ((p = fn.get_buffer(ctx, -1, &n)) != NULL)
-			pac_code_store(engine, job->script, job->len, p, n);
-		fn.pop(ctx);
-	}
 	return PAC_OK;
 }
 
@@ -658,12 +729,9 @@ compile(duk_context *ctx, char *out, size_t outlen)
 static enum pac_rc
 run(duk_context *ctx, char *out, size_t outlen)
 {
-	enum pac_rc rc;
 	const char *r;
 	size_t len;
 
-	if ((rc = compile(ctx, out, outlen)) != PAC_OK)
-		return rc;
 	if (fn.pcall(ctx, 0) != DUK_EXEC_SUCCESS) {
 		error_text(ctx, out, outlen);
 		return heap_full ? PAC_NOMEM : PAC_THROW;
@@ -690,44 +758,48 @@ run(duk_context *ctx, char *out, size_t outlen)
 	return *r == 'R' ? PAC_OK : PAC_BAD_RESULT;
 }
 
+static enum pac_rc
+outcome(enum pac_rc rc, char *out, size_t outlen)
+{
+	if (rc == PAC_NOMEM)
+		snprintf(out, outlen, "out of memory (more than %d MiB)",
+		    HEAP_MAX / (1024 * 1024));
+	return rc;
+}
+
 enum pac_rc
 pac_eval_here(const struct pac_job *j, char *out, size_t outlen)
 {
 	duk_context *ctx;
 	enum pac_rc rc;
 
-	if (load(out, outlen) == -1)
-		return PAC_LOAD;
 	job = j;
-	heap_used = 0;
-	heap_full = 0;
-	if ((ctx = fn.create_heap(heap_alloc, heap_realloc, heap_free, NULL,
-	    fatal)) == NULL) {
-		snprintf(out, outlen, "cannot create a JavaScript heap");
-		return PAC_NOMEM;
-	}
-	if ((rc = setup(ctx, out, outlen)) == PAC_OK)
+	if ((rc = prepare(&ctx, out, outlen)) == PAC_OK)
 		rc = run(ctx, out, outlen);
-	if (rc == PAC_NOMEM)
-		snprintf(out, outlen, "out of memory (more than %d MiB)",
-		    HEAP_MAX / (1024 * 1024));
-	fn.destroy_heap(ctx);
+	rc = outcome(rc, out, outlen);
+	if (ctx != NULL)
+		fn.destroy_heap(ctx);
 	lookups_clear();
 	job = NULL;
 	return rc;
 }
 
 /*
- * The child: bounded, with nothing of the user's open; one answer line
- * ("R" answer, or a class letter and the reason) on fd, then exit.
+ * The child: bounded, with nothing of the user's open.  It makes ready,
+ * waits for the go-ahead on go when there is one (anything else: it is
+ * not wanted, and leaves), then writes one answer ("R" answer, or a class
+ * letter and the reason, then a NUL) on fd and exits at once: the heap
+ * dies with the process, and the parent does not wait for the end.
  */
 __attribute__((noreturn))
 static void
-child(const struct pac_job *j, int fd)
+child(const struct pac_job *j, int fd, int go)
 {
 	struct rlimit cpu = { CPU_SECS, CPU_SECS + 1 };
-	char out[PAC_ANSWER_MAX + 1];
+	char out[PAC_ANSWER_MAX + 2], c;
+	duk_context *ctx;
 	enum pac_rc rc;
+	ssize_t n;
 	int null;
 
 	/* fork() copied the parent: an engine bug must find no secret. */
@@ -747,42 +819,97 @@ child(const struct pac_job *j, int fd)
 		setrlimit(RLIMIT_AS, &as);
 	}
 #endif
-	rc = pac_eval_here(j, out + 1, sizeof(out) - 1);
+	job = j;
+	rc = prepare(&ctx, out + 1, sizeof(out) - 2);
+	if (go != -1) {
+		while ((n = read(go, &c, 1)) == -1 && errno == EINTR)
+			;
+		if (n != 1 || c != 'G')
+			_exit(0);
+	}
+	if (rc == PAC_OK)
+		rc = run(ctx, out + 1, sizeof(out) - 2);
+	rc = outcome(rc, out + 1, sizeof(out) - 2);
 	out[0] = letters[rc];
-	if (write(fd, out, strlen(out)) == -1)
+	if (write(fd, out, strlen(out) + 1) == -1)
 		_exit(1);
 	_exit(0);
 }
 
-/* Read the child's line until it ends or the deadline passes: 1, 0 at
- * the deadline, -1 on error. */
-static int
-read_answer(int fd, int64_t deadline, char *buf, size_t len, size_t *got)
+enum pac_rc
+pac_start(struct pac_child *pc, const struct pac_job *j, int hold, char *out,
+    size_t outlen)
 {
-	struct pollfd p = { fd, POLLIN, 0 };
-	int64_t left;
-	ssize_t n;
+	int a[2], g[2] = { -1, -1 };
 
-	*got = 0;
-	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
-			return 0;
-		if (poll(&p, 1, left > 1000 ? 1000 : (int)left) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (p.revents == 0)
-			continue;
-		n = read(fd, buf + *got, len - *got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? 1 : -1;
-		*got += (size_t)n;
-		if (*got == len)
-			return 1;
+	memset(pc, 0, sizeof(*pc));
+	pc->fd = pc->go = -1;
+	if (compat_pipe(a, 1) == -1) {
+		snprintf(out, outlen, "pipe: %s", strerror(errno));
+		return PAC_SYSTEM;
 	}
+	if (hold && compat_pipe(g, 0) == -1) {
+		snprintf(out, outlen, "pipe: %s", strerror(errno));
+		close(a[0]);
+		close(a[1]);
+		return PAC_SYSTEM;
+	}
+	fflush(stderr);
+	if ((pc->pid = fork()) == -1) {
+		snprintf(out, outlen, "fork: %s", strerror(errno));
+		pc->pid = 0;
+		close(a[0]);
+		close(a[1]);
+		if (hold) {
+			close(g[0]);
+			close(g[1]);
+		}
+		return PAC_SYSTEM;
+	}
+	if (pc->pid == 0) {
+		close(a[0]);
+		if (hold)
+			close(g[1]);
+		child(j, a[1], g[0]);
+	}
+	close(a[1]);
+	if (hold)
+		close(g[0]);
+	pc->fd = a[0];
+	pc->go = g[1];
+	return PAC_OK;
+}
+
+void
+pac_go(struct pac_child *pc)
+{
+	if (pc->go == -1)
+		return;
+	if (write(pc->go, "G", 1) == -1)
+		log_trace(2, "PAC: the evaluator is gone: %s", strerror(errno));
+	close(pc->go);
+	pc->go = -1;
+}
+
+/* Reap the child, killing it first unless it is known to have ended. */
+static int
+reap(struct pac_child *pc, int ended)
+{
+	pid_t r;
+	int st = 0;
+
+	if (pc->pid <= 0)
+		return 0;
+	if (!ended && waitpid(pc->pid, &st, WNOHANG) == pc->pid) {
+		pc->pid = 0;
+		return st;
+	}
+	if (!ended)
+		kill(pc->pid, SIGKILL);
+	while ((r = waitpid(pc->pid, &st, 0)) == -1 && errno == EINTR)
+		;
+	pc->pid = 0;
+	return r == -1 ? 0 : st;
 }
 
 /* What a child that gave no answer died of. */
@@ -808,50 +935,87 @@ child_death(int st, char *out, size_t outlen)
 	return PAC_CRASH;
 }
 
-enum pac_rc
-pac_eval(const struct pac_job *j, char *out, size_t outlen)
+/* The answer as the child wrote it, in buf[0..got). */
+static enum pac_rc
+decode(struct pac_child *pc, char *out, size_t outlen)
 {
-	char buf[PAC_ANSWER_MAX + 1];
 	const char *c;
-	size_t got;
-	pid_t pid;
-	int fds[2], st, r;
 
-	if (pipe(fds) == -1) {
-		snprintf(out, outlen, "pipe: %s", strerror(errno));
-		return PAC_SYSTEM;
-	}
-	fflush(stderr);
-	if ((pid = fork()) == -1) {
-		snprintf(out, outlen, "fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return PAC_SYSTEM;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		child(j, fds[1]);
-	}
-	close(fds[1]);
-	r = read_answer(fds[0], j->deadline, buf, sizeof(buf) - 1, &got);
-	close(fds[0]);
-	if (r != 1)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
-	if (r == 0) {
-		snprintf(out, outlen, "did not finish in time (-t)");
-		return PAC_TIMEOUT;
-	}
-	if (r == -1 || got == 0)
-		return child_death(st, out, outlen);
-	buf[got] = '\0';
-	if ((c = strchr(letters, buf[0])) == NULL || memchr(buf, '\0', got)) {
+	if (pc->got == 0 || (c = strchr(letters, pc->buf[0])) == NULL ||
+	    memchr(pc->buf, '\0', pc->got) != NULL) {
 		snprintf(out, outlen, "the evaluator gave a garbled answer");
 		return PAC_CRASH;
 	}
-	snprintf(out, outlen, "%s", buf + 1);
+	snprintf(out, outlen, "%s", pc->buf + 1);
 	return (enum pac_rc)(c - letters);
+}
+
+int
+pac_read(struct pac_child *pc, enum pac_rc *rc, char *out, size_t outlen)
+{
+	ssize_t n;
+	char *nul = NULL;
+	int st;
+
+	for (;;) {
+		n = read(pc->fd, pc->buf + pc->got, sizeof(pc->buf) - 1 -
+		    pc->got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0 || (nul = memchr(pc->buf + pc->got, '\0',
+		    (size_t)n)) != NULL || pc->got + (size_t)n ==
+		    sizeof(pc->buf) - 1)
+			break;
+		pc->got += (size_t)n;
+	}
+	close(pc->fd);
+	pc->fd = -1;
+	if (n > 0) {
+		/* The answer is whole: the child is on its way out. */
+		pc->got = nul != NULL ? (size_t)(nul - pc->buf) :
+		    pc->got + (size_t)n;
+		pc->buf[pc->got] = '\0';
+		*rc = decode(pc, out, outlen);
+		return 1;
+	}
+	/* The end without a NUL: the child has gone; what of? */
+	if (pc->go != -1) {
+		close(pc->go);
+		pc->go = -1;
+	}
+	st = reap(pc, 1);
+	pc->buf[pc->got] = '\0';
+	if (n == -1 || pc->got == 0)
+		*rc = child_death(st, out, outlen);
+	else
+		*rc = decode(pc, out, outlen);
+	return 1;
+}
+
+enum pac_rc
+pac_expire(struct pac_child *pc, char *out, size_t outlen)
+{
+	pac_stop(pc);
+	snprintf(out, outlen, "did not finish in time (-t)");
+	return PAC_TIMEOUT;
+}
+
+void
+pac_stop(struct pac_child *pc)
+{
+	if (pc->pid <= 0)
+		return;
+	if (pc->go != -1) {
+		close(pc->go);
+		pc->go = -1;
+	}
+	if (pc->fd != -1) {
+		close(pc->fd);
+		pc->fd = -1;
+	}
+	reap(pc, 0);
 }
 
 #endif /* POSTERN_PAC */

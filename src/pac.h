@@ -1,6 +1,8 @@
 #ifndef POSTERN_PAC_H
 #define POSTERN_PAC_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,7 +30,7 @@ struct pac_job {
 	pac_resolve_fn	 resolve;	/* NULL: the system's */
 	int		 keep_code;	/* load and keep its bytecode in the
 					 * cache directory (pacstate.h) */
-	void		 (*forget)(const void *);	/* pac_eval's child
+	void		 (*forget)(const void *);	/* pac_start's child
 					 * calls it first: wipe the secrets
 					 * it inherited */
 	const void	*forget_arg;
@@ -51,11 +53,41 @@ enum pac_rc {
 extern const int pac_builtin;	/* 1 when built with PAC support */
 
 /*
- * Evaluate in a child process, with its CPU time, memory and the deadline
- * bounded, and the engine loaded only there.  PAC_OK: out holds the
- * answer; otherwise out holds the reason.
+ * An evaluation in a child process, with its CPU time and memory bounded
+ * and the engine loaded only there; the caller bounds its time, and never
+ * blocks on it.
  */
-enum pac_rc	pac_eval(const struct pac_job *, char *out, size_t outlen);
+struct pac_child {
+	pid_t	 pid;		/* 0: none (reaped), and no fd open */
+	int	 fd;		/* the answer comes here; -1: read */
+	int	 go;		/* the go-ahead; -1: none, or given */
+	size_t	 got;
+	char	 buf[PAC_ANSWER_MAX + 2];
+};
+
+/*
+ * Start evaluating j (whose memory the child inherits: the caller may
+ * free it afterwards).  With hold, the child makes ready (loads the
+ * engine, creates the heap, compiles or loads the PAC's code) and runs
+ * nothing of the PAC until pac_go(); pac_stop() without it ends it
+ * unseen.  PAC_OK, or the class with out saying why.
+ */
+enum pac_rc	pac_start(struct pac_child *, const struct pac_job *j,
+		    int hold, char *out, size_t outlen);
+void		pac_go(struct pac_child *);
+/*
+ * The answer, without blocking: 0 while there is none yet (poll fd for
+ * POLLIN), else 1 with *rc and out (the answer when PAC_OK, else the
+ * reason).  The child may still be on its way out: pac_stop() reaps it.
+ */
+int		pac_read(struct pac_child *, enum pac_rc *rc, char *out,
+		    size_t outlen);
+/* The deadline passed: the child stopped, PAC_TIMEOUT with the reason. */
+enum pac_rc	pac_expire(struct pac_child *, char *out, size_t outlen);
+/* Kill the child unless it has ended, and reap it; any time, twice too,
+ * and on a pac_child all zero (none). */
+void		pac_stop(struct pac_child *);
+
 /* The same in this process, unbounded but for the heap: for tests. */
 enum pac_rc	pac_eval_here(const struct pac_job *, char *out, size_t outlen);
 

@@ -52,55 +52,109 @@ pac_url(const struct target *t, char *url, size_t len)
 	    t->ipv6 ? "]" : "", port);
 }
 
+/* The cached copy of a remote PAC, read before the fetch. */
+struct cached {
+	struct buf		 body;
+	struct pac_validators	 v;
+	int64_t			 age;		/* s since confirmed */
+	int			 have;
+};
+
 /*
- * The PAC into pac: a remote one revalidated against its cached copy,
- * which stands in (up to PAC_CACHE_MAX_AGE old) when the server cannot
- * be reached.  0, or -1 with err set.
+ * After the fetch of a remote PAC: which text stands, said in the trace
+ * and the report.  0 with *use_cache set when the cached copy stands (the
+ * server said 304, or cannot be reached and the copy is at most
+ * PAC_CACHE_MAX_AGE old), 0 with the new text in pac (200), or -1 with
+ * err set.
  */
 static int
-get_pac(const char *name, const struct tunnel_cfg *c, int64_t deadline,
-    struct buf *pac, char *err, size_t errlen)
+revalidated(const char *name, const struct tunnel_cfg *c, int rc,
+    struct cached *k, struct buf *pac, int *use_cache, char *err,
+    size_t errlen)
 {
-	struct pac_validators v;
-	struct buf cached;
-	int64_t confirmed, age;
-	int have, rc;
-
-	if (!pac_is_remote(name)) {
-		pnote(c, "PAC %s: reading the file", name);
-		return pac_fetch(name, c->tls, NULL, deadline, pac, err,
-		    errlen) == -1 ? -1 : 0;
-	}
-	pnote(c, "PAC %s: fetching", name);
-	memset(&v, 0, sizeof(v));
-	buf_init(&cached, PAC_MAX);
-	have = pac_cache_load(name, &cached, &v, &confirmed) == 0;
-	age = (int64_t)time(NULL) - confirmed;
-	rc = pac_fetch(name, c->tls, &v, deadline, pac, err, errlen);
+	*use_cache = 0;
 	if (rc == 200) {
 		pnote(c, "PAC %s: fetched (200)", name);
-		pac_cache_store(name, pac, &v);
-	} else if (rc == 304 && have) {
+		pac_cache_store(name, pac, &k->v);
+		return 0;
+	}
+	if (rc == 304 && k->have) {
 		log_trace(1, "PAC %s: not modified: the cached copy", name);
 		pnote(c, "PAC %s: not modified (304): the cached copy", name);
 		pac_cache_touch(name);
-	} else if (have && age >= 0 && age <= PAC_CACHE_MAX_AGE) {
+	} else if (k->have && k->age >= 0 && k->age <= PAC_CACHE_MAX_AGE) {
 		log_trace(1, "PAC %s: cannot fetch: %s; using the copy cached "
-		    "%lld minutes ago", name, err, (long long)(age / 60));
+		    "%lld minutes ago", name, err, (long long)(k->age / 60));
 		pnote(c, "PAC %s: cannot fetch: %s; using the copy cached %lld "
-		    "minutes ago", name, err, (long long)(age / 60));
-		rc = 304;
-	} else if (rc == 304) {
-		snprintf(err, errlen, "304 Not Modified, and no cached copy");
-		rc = -1;
+		    "minutes ago", name, err, (long long)(k->age / 60));
+	} else {
+		if (rc == 304)
+			snprintf(err, errlen, "304 Not Modified, and no cached "
+			    "copy");
+		return -1;
 	}
-	if (rc == 304) {
-		buf_reset(pac);
-		rc = buf_add(pac, cached.data != NULL ? cached.data : "",
-		    cached.len);
+	*use_cache = 1;
+	return 0;
+}
+
+/*
+ * Get the PAC and start its evaluation (j has all but the script): a
+ * remote one revalidated against its cached copy, which stands in (up to
+ * PAC_CACHE_MAX_AGE old) when the server cannot be reached.  The cached
+ * copy goes to a child before the fetch, so that loading the engine and
+ * compiling overlap the fetch; a new text to a new child.  The child is
+ * held (pac_go): nothing of the PAC runs before the caller said what it
+ * runs.  0; 1 when the PAC cannot be fetched, 2 when the evaluator cannot
+ * start, err saying why.
+ */
+static int
+start_eval(const char *name, const struct tunnel_cfg *c, int64_t deadline,
+    struct pac_job *j, struct pac_child *pc, char *err, size_t errlen)
+{
+	const struct buf *text;
+	struct cached k;
+	struct buf pac;
+	int64_t confirmed = 0;
+	int held = 0, use_cache = 0, rc = 1;
+
+	memset(&k, 0, sizeof(k));
+	buf_init(&k.body, PAC_MAX);
+	buf_init(&pac, PAC_MAX);
+	if (!pac_is_remote(name)) {
+		pnote(c, "PAC %s: reading the file", name);
+		if (pac_fetch(name, c->tls, NULL, deadline, &pac, err,
+		    errlen) == -1)
+			goto out;
+	} else {
+		pnote(c, "PAC %s: fetching", name);
+		k.have = pac_cache_load(name, &k.body, &k.v, &confirmed) == 0;
+		k.age = (int64_t)time(NULL) - confirmed;
+		j->script = k.body.data != NULL ? k.body.data : "";
+		j->len = k.body.len;
+		held = k.have && pac_start(pc, j, 1, err, errlen) == PAC_OK;
+		if (revalidated(name, c, pac_fetch(name, c->tls, &k.v,
+		    deadline, &pac, err, errlen), &k, &pac, &use_cache, err,
+		    errlen) == -1)
+			goto out;
 	}
-	buf_free(&cached);
-	return rc == -1 ? -1 : 0;
+	rc = 2;
+	if (held && use_cache) {
+		rc = 0;
+		goto out;
+	}
+	/* New text (or the held child did not start: again, for why). */
+	pac_stop(pc);
+	text = use_cache ? &k.body : &pac;
+	j->script = text->data != NULL ? text->data : "";
+	j->len = text->len;
+	if (pac_start(pc, j, 1, err, errlen) == PAC_OK)
+		rc = 0;
+out:
+	if (rc == 1)
+		pac_stop(pc);
+	buf_free(&pac);
+	buf_free(&k.body);
+	return rc;
 }
 
 /* Variables that may hold a password (the URLs as user:pass@host). */
@@ -127,28 +181,45 @@ pac_forget_secrets(const void *arg)
 			wipe(v, strlen(v));
 }
 
-/* The answer of the PAC for c->target: 0 with the entries, or EXIT_PAC. */
+/* The child's answer, waited for until the deadline. */
+static enum pac_rc
+wait_answer(struct pac_child *pc, int64_t deadline, char *out, size_t outlen)
+{
+	struct pollfd p;
+	enum pac_rc rc;
+	int64_t left;
+
+	while (!pac_read(pc, &rc, out, outlen)) {
+		if ((left = deadline - now_ms()) <= 0)
+			return pac_expire(pc, out, outlen);
+		p.fd = pc->fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, left > 1000 ? 1000 : (int)left) == -1 &&
+		    errno != EINTR) {
+			snprintf(out, outlen, "poll: %s", strerror(errno));
+			return PAC_SYSTEM;
+		}
+	}
+	return rc;
+}
+
+/*
+ * The answer of the PAC for c->target: 0 with the entries, or EXIT_PAC.
+ * The child is left to end while the caller goes on: pac_stop() it.
+ */
 static int
 ask(const char *name, const struct tunnel_cfg *c, int64_t deadline,
-    struct pac_entry *e, size_t *n)
+    struct pac_child *pc, struct pac_entry *e, size_t *n)
 {
 	char err[PAC_ANSWER_MAX], url[AUTHORITY_MAX + 16], shown[SHOW_BUF];
 	struct pac_job j;
-	struct buf pac;
-	enum pacres_rc prc;
+	enum pacres_rc rrc;
+	enum pac_rc prc = PAC_SYSTEM;
 	size_t bad;
-	int rc = EXIT_PAC;
+	int rc;
 
-	buf_init(&pac, PAC_MAX);
-	if (get_pac(name, c, deadline, &pac, err, sizeof(err)) == -1) {
-		pnote(c, "failed: PAC %s: cannot fetch: %s", name, err);
-		log_error("PAC %s: cannot fetch: %s", name, err);
-		goto out;
-	}
 	pac_url(&c->target, url, sizeof(url));
 	memset(&j, 0, sizeof(j));
-	j.script = pac.data != NULL ? pac.data : "";
-	j.len = pac.len;
 	j.name = name;
 	j.url = url;
 	j.host = c->target.host;
@@ -158,30 +229,38 @@ ask(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 	j.keep_code = 1;
 	j.forget = pac_forget_secrets;
 	j.forget_arg = c;
+	memset(pc, 0, sizeof(*pc));
+	if ((rc = start_eval(name, c, deadline, &j, pc, err, sizeof(err))) ==
+	    1) {
+		pnote(c, "failed: PAC %s: cannot fetch: %s", name, err);
+		log_error("PAC %s: cannot fetch: %s", name, err);
+		return EXIT_PAC;
+	}
 	log_trace(1, "PAC %s: FindProxyForURL(\"%s\", \"%s\")", name, url,
 	    c->target.host);
-	if (pac_eval(&j, err, sizeof(err)) != PAC_OK) {
+	if (rc == 0) {
+		pac_go(pc);
+		prc = wait_answer(pc, deadline, err, sizeof(err));
+	}
+	if (rc != 0 || prc != PAC_OK) {
 		pnote(c, "failed: PAC %s: %s", name, err);
 		log_error("PAC %s: %s", name, err);
-		goto out;
+		return EXIT_PAC;
 	}
 	log_trace(1, "PAC %s: \"%s\"", name, show_text(shown, sizeof(shown),
 	    err, strlen(err)));
 	pnote(c, "PAC: FindProxyForURL(\"%s\", \"%s\") = \"%s\"", url,
 	    c->target.host, shown);
-	prc = pacres_parse(err, strlen(err), e, PAC_ENTRIES_MAX, n, &bad);
-	if (prc != PACRES_OK) {
+	rrc = pacres_parse(err, strlen(err), e, PAC_ENTRIES_MAX, n, &bad);
+	if (rrc != PACRES_OK) {
 		pnote(c, "failed: PAC %s: unusable answer: %s", name,
-		    pacres_strerror(prc));
+		    pacres_strerror(rrc));
 		log_error("PAC %s: unusable answer \"%s\": %s", name,
 		    show_text(shown, sizeof(shown), err, strlen(err)),
-		    pacres_strerror(prc));
-		goto out;
+		    pacres_strerror(rrc));
+		return EXIT_PAC;
 	}
-	rc = 0;
-out:
-	buf_free(&pac);
-	return rc;
+	return 0;
 }
 
 /* One entry's try; EXIT_CONNECT with why set when it cannot be reached. */
@@ -271,24 +350,16 @@ note_entry(const struct pac_entry *e, int down, int late)
 		pac_down_note(key, down, (int64_t)time(NULL));
 }
 
-int
-pac_tunnel(const char *name, const struct tunnel_cfg *c, struct stream *s)
+/* The entries in order, each with its share of what is left. */
+static int
+try_entries(const char *name, const struct tunnel_cfg *c, int64_t deadline,
+    struct pac_entry *e, size_t n, struct stream *s)
 {
-	struct pac_entry e[PAC_ENTRIES_MAX];
 	char why[512], failed[FAILED_MAX] = "", auth[AUTHORITY_MAX];
-	int64_t deadline, left;
-	size_t n, i, tries = 0, used = 0;
+	int64_t left;
+	size_t i, tries = 0, used = 0;
 	int rc, late[PAC_ENTRIES_MAX];
 
-	/* Before the clock starts: a key's pass phrase is the user's time. */
-	if (strncasecmp_ascii(name, "https://", 8) == 0 &&
-	    tls_prepare(c->tls, why, sizeof(why)) == -1) {
-		log_error("PAC %s: cannot fetch: TLS: %s", name, why);
-		return EXIT_PAC;
-	}
-	deadline = now_ms() + c->timeout_ms;
-	if ((rc = ask(name, c, deadline, e, &n)) != 0)
-		return rc;
 	order_entries(c, e, n, late, (int64_t)time(NULL));
 	for (i = 0; i < n; i++)
 		tries += e[i].kind != PAC_SOCKS;
@@ -328,4 +399,28 @@ pac_tunnel(const char *name, const struct tunnel_cfg *c, struct stream *s)
 	    failed);
 	log_error("no entry of the PAC %s could be reached: %s", name, failed);
 	return EXIT_CONNECT;
+}
+
+int
+pac_tunnel(const char *name, const struct tunnel_cfg *c, struct stream *s)
+{
+	struct pac_entry e[PAC_ENTRIES_MAX];
+	struct pac_child pc;
+	char why[512];
+	int64_t deadline;
+	size_t n;
+	int rc;
+
+	/* Before the clock starts: a key's pass phrase is the user's time. */
+	if (strncasecmp_ascii(name, "https://", 8) == 0 &&
+	    tls_prepare(c->tls, why, sizeof(why)) == -1) {
+		log_error("PAC %s: cannot fetch: TLS: %s", name, why);
+		return EXIT_PAC;
+	}
+	deadline = now_ms() + c->timeout_ms;
+	rc = ask(name, c, deadline, &pc, e, &n);
+	if (rc == 0)
+		rc = try_entries(name, c, deadline, e, n, s);
+	pac_stop(&pc);
+	return rc;
 }

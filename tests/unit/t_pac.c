@@ -21,8 +21,10 @@
 
 #include "log.h"
 #include "pac.h"
+#include "pacjs.h"
 #include "pacmatch.h"
 #include "pacrun.h"
+#include "pacstate.h"
 #include "tap.h"
 
 #define SCRIPT_MAX	4096
@@ -446,12 +448,31 @@ test_alert(void)
 	is_str(got, "postern: PAC alert: line\\none\n", "alert at -v");
 }
 
-/* The one code-* file of dir/postern into path and b (-1: not one). */
+/* Whether the file at path holds the PAC functions' code. */
 static int
-code_file(const char *dir, char *path, size_t len, char *b, size_t blen,
-    size_t *got)
+is_utils_code(const char *path)
 {
-	char d[512];
+	char b[16384];
+	size_t n = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) != NULL) {
+		n = fread(b, 1, sizeof(b) - 1, f);
+		fclose(f);
+	}
+	b[n] = '\0';
+	return strstr(b, "var __postern_days") != NULL;
+}
+
+/*
+ * The one code-* file of dir/postern (with utils, the PAC functions'
+ * one, else any other) into path and b (-1: not one).
+ */
+static int
+code_file_of(const char *dir, int utils, char *path, size_t len, char *b,
+    size_t blen, size_t *got)
+{
+	char d[512], p[1024];
 	struct dirent *e;
 	DIR *dp;
 	FILE *f;
@@ -460,15 +481,25 @@ code_file(const char *dir, char *path, size_t len, char *b, size_t blen,
 	snprintf(d, sizeof(d), "%s/postern", dir);
 	if ((dp = opendir(d)) == NULL)
 		return -1;
-	while ((e = readdir(dp)) != NULL)
-		if (strncmp(e->d_name, "code-", 5) == 0 && n++ == 0)
-			snprintf(path, len, "%s/%s", d, e->d_name);
+	while ((e = readdir(dp)) != NULL) {
+		snprintf(p, sizeof(p), "%s/%s", d, e->d_name);
+		if (strncmp(e->d_name, "code-", 5) == 0 &&
+		    is_utils_code(p) == utils && n++ == 0)
+			snprintf(path, len, "%s", p);
+	}
 	closedir(dp);
 	if (n != 1 || (f = fopen(path, "r")) == NULL)
 		return -1;
 	*got = fread(b, 1, blen, f);
 	fclose(f);
 	return 0;
+}
+
+static int
+code_file(const char *dir, char *path, size_t len, char *b, size_t blen,
+    size_t *got)
+{
+	return code_file_of(dir, 0, path, len, b, blen, got);
 }
 
 static void
@@ -480,6 +511,58 @@ put_file(const char *path, const char *b, size_t len)
 		fwrite(b, 1, len, f);
 		fclose(f);
 	}
+}
+
+/* The code at the end of a code file b of len bytes, or NULL. */
+static const char *
+code_part(const char *b, size_t len, size_t *clen)
+{
+	const char *p = strstr(b, "\ncode ");
+
+	if (p == NULL || (*clen = strtoul(p + 6, NULL, 10)) == 0 ||
+	    *clen > len)
+		return NULL;
+	return b + len - *clen;
+}
+
+/*
+ * The PAC functions' code is kept as a PAC's is, and it is what runs:
+ * other code stored under their source (with a valid check) answers.
+ * dir holds their code file and no other.
+ */
+static void
+test_utils_code(const char *dir)
+{
+	static const char x[] = "function FindProxyForURL(u, h) "
+	    "{ return 'DIRECT'; }\nfunction __postern_call(u, h) "
+	    "{ return 'RPROXY swapped:1'; }";
+	char pu[1024], px[1024], fu[16384], fx[8192], key[256];
+	const char *k, *code = NULL;
+	size_t lu = 0, lx = 0, clen = 0, n;
+
+	memset(fu, 0, sizeof(fu));
+	memset(fx, 0, sizeof(fx));
+	ok(code_file_of(dir, 1, pu, sizeof(pu), fu, sizeof(fu) - 1, &lu) ==
+	    0, "code cache: the PAC functions' code kept");
+	is_str(run_script(x, NULL), "DIRECT", "code cache: a script that "
+	    "defines __postern_call");
+	if ((k = strstr(fu, "\nkey ")) != NULL &&
+	    (n = strcspn(k + 5, "\n")) < sizeof(key) &&
+	    code_file(dir, px, sizeof(px), fx, sizeof(fx) - 1, &lx) == 0)
+		code = code_part(fx, lx, &clen);
+	if (code == NULL) {
+		ok(0, "code cache: the functions' code replaced");
+		return;
+	}
+	snprintf(key, sizeof(key), "%.*s", (int)n, k + 5);
+	pac_code_store(key, pacjs_utils, strlen(pacjs_utils), code, clen);
+	is_str(run_script("function FindProxyForURL(u, h) { return 'DIRECT'; }",
+	    NULL), "PROXY swapped:1", "code cache: the PAC functions' kept "
+	    "code is what runs");
+	unlink(px);
+	while (code_file_of(dir, 0, px, sizeof(px), fx, sizeof(fx), &lx) == 0)
+		unlink(px);
+	unlink(pu);
 }
 
 /*
@@ -537,8 +620,9 @@ test_code_cache(void)
 	put_file(pa, fa, la);
 	is_str(run_script(a, NULL), "PROXY a:1", "code cache: a file whose "
 	    "code fails its check is compiled afresh");
-	code_job = 0;
 	unlink(pa);
+	test_utils_code(dir);
+	code_job = 0;
 	unlink(pb);
 	snprintf(pa, sizeof(pa), "%s/postern", dir);
 	rmdir(pa);
