@@ -21,8 +21,50 @@
 #include "pacrun.h"
 #include "pacstate.h"
 #include "util.h"
+#include "waitset.h"
 
 #define FAILED_MAX	2048		/* the line naming every entry */
+#define WHY_MAX		512		/* why one entry failed */
+#define MEMO_MS		(60 * 1000)	/* a fetch's outcome stands */
+
+/*
+ * What this process last learnt of a remote PAC.  A listener asks the PAC
+ * for every tunnel, and the fetch is the one part of that which blocks
+ * (its loop: every tunnel): for MEMO_MS after a fetch, its outcome stands
+ * (the text the server sent or confirmed, the cached copy that stood in
+ * for it, or why there was none) and the server is not asked again.  A
+ * stdio run fetches once, as before.
+ */
+static struct {
+	char		*url;
+	struct buf	 body;
+	int64_t		 when;		/* now_ms(); 0: nothing learnt */
+	int		 ok;
+	char		 err[PAC_ANSWER_MAX];
+} memo;
+
+/* One tunnel's PAC: the evaluation, then the entries one by one. */
+enum rstate { R_EVAL, R_ENTRY, R_DONE };
+
+struct pac_run {
+	enum rstate		 state;
+	const char		*name;		/* the PAC's URL */
+	const struct tunnel_cfg	*c;
+	struct stream		*s;
+	int64_t			 deadline;
+	int			 rc;		/* R_DONE's */
+	struct pac_child	 pc;
+	struct pac_entry	 e[PAC_ENTRIES_MAX];
+	int			 late[PAC_ENTRIES_MAX];
+	size_t			 n, i, tries, used;
+	char			 failed[FAILED_MAX];
+	char			 url[AUTHORITY_MAX + 16];	/* FindProxyForURL's */
+	char			 auth[AUTHORITY_MAX];	/* entry i's */
+	char			 why[WHY_MAX];
+	struct tunnel		*t;		/* entry i's, under way */
+	struct tunnel_cfg	 tc;		/* its configuration */
+	struct proxy		 p;		/* its proxy */
+};
 
 /* --check: one line of the report (tunnel_cfg.report). */
 __attribute__((format(printf, 2, 3)))
@@ -97,25 +139,73 @@ revalidated(const char *name, const struct tunnel_cfg *c, int rc,
 	return 0;
 }
 
+/* Whether the memo holds url's outcome, learnt within MEMO_MS. */
+static int
+memo_fresh(const char *url)
+{
+	return memo.when != 0 && now_ms() - memo.when < MEMO_MS &&
+	    strcmp(memo.url, url) == 0;
+}
+
+static void
+memo_keep(const char *url, int ok, const struct buf *body, const char *err)
+{
+	free(memo.url);
+	buf_free(&memo.body);
+	memo.when = 0;
+	buf_init(&memo.body, PAC_MAX);
+	if ((memo.url = dup_bytes(url, strlen(url))) == NULL ||
+	    (ok && buf_add(&memo.body, body->data != NULL ? body->data : "",
+	    body->len) == -1))
+		return;
+	memo.ok = ok;
+	snprintf(memo.err, sizeof(memo.err), "%s", ok ? "" : err);
+	memo.when = now_ms();
+}
+
 /*
- * Get the PAC and start its evaluation (j has all but the script): a
- * remote one revalidated against its cached copy, which stands in (up to
- * PAC_CACHE_MAX_AGE old) when the server cannot be reached.  The cached
- * copy goes to a child before the fetch, so that loading the engine and
- * compiling overlap the fetch; a new text to a new child.  The child is
- * held (pac_go): nothing of the PAC runs before the caller said what it
- * runs.  0; 1 when the PAC cannot be fetched, 2 when the evaluator cannot
- * start, err saying why.
+ * A remote PAC into pac, unless the cached copy stands (*use_cache, k):
+ * revalidated against that copy, which stands in (up to
+ * PAC_CACHE_MAX_AGE old) when the server cannot be reached.  The copy
+ * goes to a held child (pc) before the fetch, so that loading the engine
+ * and compiling overlap it.  0, or -1 with err set.
+ */
+static int
+fetch(const char *name, const struct tunnel_cfg *c, int64_t deadline,
+    struct pac_job *j, struct pac_child *pc, struct cached *k,
+    struct buf *pac, int *use_cache, char *err, size_t errlen)
+{
+	int64_t confirmed = 0;
+	int rc;
+
+	pnote(c, "PAC %s: fetching", name);
+	k->have = pac_cache_load(name, &k->body, &k->v, &confirmed) == 0;
+	k->age = (int64_t)time(NULL) - confirmed;
+	j->script = k->body.data != NULL ? k->body.data : "";
+	j->len = k->body.len;
+	if (k->have)
+		pac_start(pc, j, 1, err, errlen);
+	rc = revalidated(name, c, pac_fetch(name, c->tls, &k->v, deadline,
+	    pac, err, errlen), k, pac, use_cache, err, errlen);
+	memo_keep(name, rc == 0, *use_cache ? &k->body : pac, err);
+	return rc;
+}
+
+/*
+ * Get the PAC and start its evaluation (j has all but the script), in a
+ * child held (pac_go) so that nothing of the PAC runs before the caller
+ * said what runs.  A remote PAC is fetched, or taken from the memo.  0;
+ * 1 when the PAC cannot be fetched, 2 when the evaluator cannot start,
+ * err saying why.
  */
 static int
 start_eval(const char *name, const struct tunnel_cfg *c, int64_t deadline,
     struct pac_job *j, struct pac_child *pc, char *err, size_t errlen)
 {
-	const struct buf *text;
+	const struct buf *text = NULL;
 	struct cached k;
 	struct buf pac;
-	int64_t confirmed = 0;
-	int held = 0, use_cache = 0, rc = 1;
+	int use_cache = 0, rc = 1;
 
 	memset(&k, 0, sizeof(k));
 	buf_init(&k.body, PAC_MAX);
@@ -125,26 +215,25 @@ start_eval(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 		if (pac_fetch(name, c->tls, NULL, deadline, &pac, err,
 		    errlen) == -1)
 			goto out;
-	} else {
-		pnote(c, "PAC %s: fetching", name);
-		k.have = pac_cache_load(name, &k.body, &k.v, &confirmed) == 0;
-		k.age = (int64_t)time(NULL) - confirmed;
-		j->script = k.body.data != NULL ? k.body.data : "";
-		j->len = k.body.len;
-		held = k.have && pac_start(pc, j, 1, err, errlen) == PAC_OK;
-		if (revalidated(name, c, pac_fetch(name, c->tls, &k.v,
-		    deadline, &pac, err, errlen), &k, &pac, &use_cache, err,
-		    errlen) == -1)
+	} else if (memo_fresh(name)) {
+		log_trace(2, "PAC %s: as learnt %lld s ago", name,
+		    (long long)((now_ms() - memo.when) / 1000));
+		snprintf(err, errlen, "%s", memo.err);
+		if (!memo.ok)
 			goto out;
-	}
+		text = &memo.body;
+	} else if (fetch(name, c, deadline, j, pc, &k, &pac, &use_cache, err,
+	    errlen) == -1)
+		goto out;
 	rc = 2;
-	if (held && use_cache) {
+	if (pc->pid > 0 && use_cache) {
 		rc = 0;
 		goto out;
 	}
 	/* New text (or the held child did not start: again, for why). */
 	pac_stop(pc);
-	text = use_cache ? &k.body : &pac;
+	if (text == NULL)
+		text = use_cache ? &k.body : &pac;
 	j->script = text->data != NULL ? text->data : "";
 	j->len = text->len;
 	if (pac_start(pc, j, 1, err, errlen) == PAC_OK)
@@ -179,111 +268,6 @@ pac_forget_secrets(const void *arg)
 	for (i = 0; i < sizeof(secret_env) / sizeof(secret_env[0]); i++)
 		if ((v = getenv(secret_env[i])) != NULL)
 			wipe(v, strlen(v));
-}
-
-/* The child's answer, waited for until the deadline. */
-static enum pac_rc
-wait_answer(struct pac_child *pc, int64_t deadline, char *out, size_t outlen)
-{
-	struct pollfd p;
-	enum pac_rc rc;
-	int64_t left;
-
-	while (!pac_read(pc, &rc, out, outlen)) {
-		if ((left = deadline - now_ms()) <= 0)
-			return pac_expire(pc, out, outlen);
-		p.fd = pc->fd;
-		p.events = POLLIN;
-		if (poll(&p, 1, left > 1000 ? 1000 : (int)left) == -1 &&
-		    errno != EINTR) {
-			snprintf(out, outlen, "poll: %s", strerror(errno));
-			return PAC_SYSTEM;
-		}
-	}
-	return rc;
-}
-
-/*
- * The answer of the PAC for c->target: 0 with the entries, or EXIT_PAC.
- * The child is left to end while the caller goes on: pac_stop() it.
- */
-static int
-ask(const char *name, const struct tunnel_cfg *c, int64_t deadline,
-    struct pac_child *pc, struct pac_entry *e, size_t *n)
-{
-	char err[PAC_ANSWER_MAX], url[AUTHORITY_MAX + 16], shown[SHOW_BUF];
-	struct pac_job j;
-	enum pacres_rc rrc;
-	enum pac_rc prc = PAC_SYSTEM;
-	size_t bad;
-	int rc;
-
-	pac_url(&c->target, url, sizeof(url));
-	memset(&j, 0, sizeof(j));
-	j.name = name;
-	j.url = url;
-	j.host = c->target.host;
-	j.route = c->target.host;
-	j.now = (int64_t)time(NULL) * 1000;
-	j.deadline = deadline;
-	j.keep_code = 1;
-	j.forget = pac_forget_secrets;
-	j.forget_arg = c;
-	memset(pc, 0, sizeof(*pc));
-	if ((rc = start_eval(name, c, deadline, &j, pc, err, sizeof(err))) ==
-	    1) {
-		pnote(c, "failed: PAC %s: cannot fetch: %s", name, err);
-		log_error("PAC %s: cannot fetch: %s", name, err);
-		return EXIT_PAC;
-	}
-	log_trace(1, "PAC %s: FindProxyForURL(\"%s\", \"%s\")", name, url,
-	    c->target.host);
-	if (rc == 0) {
-		pac_go(pc);
-		prc = wait_answer(pc, deadline, err, sizeof(err));
-	}
-	if (rc != 0 || prc != PAC_OK) {
-		pnote(c, "failed: PAC %s: %s", name, err);
-		log_error("PAC %s: %s", name, err);
-		return EXIT_PAC;
-	}
-	log_trace(1, "PAC %s: \"%s\"", name, show_text(shown, sizeof(shown),
-	    err, strlen(err)));
-	pnote(c, "PAC: FindProxyForURL(\"%s\", \"%s\") = \"%s\"", url,
-	    c->target.host, shown);
-	rrc = pacres_parse(err, strlen(err), e, PAC_ENTRIES_MAX, n, &bad);
-	if (rrc != PACRES_OK) {
-		pnote(c, "failed: PAC %s: unusable answer: %s", name,
-		    pacres_strerror(rrc));
-		log_error("PAC %s: unusable answer \"%s\": %s", name,
-		    show_text(shown, sizeof(shown), err, strlen(err)),
-		    pacres_strerror(rrc));
-		return EXIT_PAC;
-	}
-	return 0;
-}
-
-/* One entry's try; EXIT_CONNECT with why set when it cannot be reached. */
-static int
-try_entry(const struct pac_entry *e, const struct tunnel_cfg *c,
-    int64_t share, struct stream *s, char *why, size_t whylen)
-{
-	struct tunnel_cfg tc = *c;
-	struct proxy p;
-
-	memset(&p, 0, sizeof(p));
-	tc.hops = &p;
-	tc.nhops = e->kind != PAC_DIRECT;
-	tc.timeout_ms = share;
-	tc.errbuf = why;
-	tc.errlen = whylen;
-	if (tc.nhops) {
-		p.tls = e->kind == PAC_HTTPS;
-		p.addr = e->addr;
-		if (target_authority(&e->addr, p.name, sizeof(p.name)) == -1)
-			return EXIT_USAGE;
-	}
-	return tunnel_open(&tc, s);
 }
 
 /* "PROXY host:port" as the failover memory names an entry; -1 for one
@@ -350,77 +334,268 @@ note_entry(const struct pac_entry *e, int down, int late)
 		pac_down_note(key, down, (int64_t)time(NULL));
 }
 
-/* The entries in order, each with its share of what is left. */
+/*
+ * The answer in words: the entries in r, ordered by the failover memory,
+ * and R_ENTRY; or EXIT_PAC.
+ */
 static int
-try_entries(const char *name, const struct tunnel_cfg *c, int64_t deadline,
-    struct pac_entry *e, size_t n, struct stream *s)
+answered(struct pac_run *r, enum pac_rc prc, char *ans)
 {
-	char why[512], failed[FAILED_MAX] = "", auth[AUTHORITY_MAX];
-	int64_t left;
-	size_t i, tries = 0, used = 0;
-	int rc, late[PAC_ENTRIES_MAX];
+	const struct tunnel_cfg *c = r->c;
+	char shown[SHOW_BUF];
+	enum pacres_rc rrc;
+	size_t i, bad;
 
-	order_entries(c, e, n, late, (int64_t)time(NULL));
-	for (i = 0; i < n; i++)
-		tries += e[i].kind != PAC_SOCKS;
-	for (i = 0; i < n; i++) {
-		if (e[i].kind == PAC_DIRECT)
-			snprintf(auth, sizeof(auth), "DIRECT");
-		else if (target_authority(&e[i].addr, auth, sizeof(auth)) == -1)
-			continue;
-		if (e[i].kind == PAC_SOCKS) {
-			log_trace(1, "PAC: skipping SOCKS %s: postern speaks "
-			    "HTTP CONNECT only", auth);
-			pnote(c, "PAC: skipping SOCKS %s: postern speaks HTTP "
-			    "CONNECT only", auth);
-			continue;
-		}
-		if ((left = deadline - now_ms()) < 1)
-			left = 1;
-		pnote(c, "PAC: trying %s%s%s", e[i].kind == PAC_DIRECT ? "" :
-		    pac_kind_name(e[i].kind), e[i].kind == PAC_DIRECT ? "" :
-		    " ", auth);
-		rc = try_entry(&e[i], c, left / (int64_t)tries--, s, why,
-		    sizeof(why));
-		note_entry(&e[i], rc == EXIT_CONNECT, late[i]);
-		if (rc != EXIT_CONNECT)
-			return rc;
-		log_trace(1, "PAC: %s: %s; trying the next entry", auth, why);
-		pnote(c, "PAC: %s could not be reached; trying the next entry",
-		    auth);
-		used += (size_t)snprintf(failed + used, sizeof(failed) - used,
-		    "%s%s%s%s (%s)", used ? "; " : "", e[i].kind == PAC_DIRECT ?
-		    "" : pac_kind_name(e[i].kind), e[i].kind == PAC_DIRECT ?
-		    "" : " ", auth, why);
-		if (used >= sizeof(failed))
-			used = sizeof(failed) - 1;
+	if (prc != PAC_OK) {
+		pnote(c, "failed: PAC %s: %s", r->name, ans);
+		log_error("PAC %s: %s", r->name, ans);
+		return EXIT_PAC;
 	}
-	pnote(c, "failed: no entry of the PAC %s could be reached: %s", name,
-	    failed);
-	log_error("no entry of the PAC %s could be reached: %s", name, failed);
+	log_trace(1, "PAC %s: \"%s\"", r->name, show_text(shown,
+	    sizeof(shown), ans, strlen(ans)));
+	pnote(c, "PAC: FindProxyForURL(\"%s\", \"%s\") = \"%s\"", r->url,
+	    c->target.host, shown);
+	rrc = pacres_parse(ans, strlen(ans), r->e, PAC_ENTRIES_MAX, &r->n,
+	    &bad);
+	if (rrc != PACRES_OK) {
+		pnote(c, "failed: PAC %s: unusable answer: %s", r->name,
+		    pacres_strerror(rrc));
+		log_error("PAC %s: unusable answer \"%s\": %s", r->name,
+		    show_text(shown, sizeof(shown), ans, strlen(ans)),
+		    pacres_strerror(rrc));
+		return EXIT_PAC;
+	}
+	order_entries(c, r->e, r->n, r->late, (int64_t)time(NULL));
+	for (i = 0; i < r->n; i++)
+		r->tries += r->e[i].kind != PAC_SOCKS;
+	r->state = R_ENTRY;
+	return 0;
+}
+
+/* The evaluation's step: TUNNEL_AGAIN, 0 once answered, or EXIT_PAC. */
+static int
+step_eval(struct pac_run *r, struct waitset *ws)
+{
+	char ans[PAC_ANSWER_MAX];
+	enum pac_rc prc;
+
+	if (!pac_read(&r->pc, &prc, ans, sizeof(ans))) {
+		if (now_ms() < r->deadline) {
+			waitset_clear(ws);
+			(void)waitset_add(ws, r->pc.fd, POLLIN);
+			ws->until = r->deadline;
+			return TUNNEL_AGAIN;
+		}
+		prc = pac_expire(&r->pc, ans, sizeof(ans));
+	}
+	return answered(r, prc, ans);
+}
+
+/*
+ * The next entry to try begun (r->t), its name in r->auth: 0; or -1 when
+ * none is left.  SOCKS entries are passed over, and said so.
+ */
+static int
+next_entry(struct pac_run *r, int *rc)
+{
+	const struct pac_entry *e = NULL;
+	int64_t left;
+
+	for (; r->i < r->n; r->i++) {
+		e = &r->e[r->i];
+		if (e->kind == PAC_DIRECT)
+			snprintf(r->auth, sizeof(r->auth), "DIRECT");
+		else if (target_authority(&e->addr, r->auth,
+		    sizeof(r->auth)) == -1)
+			continue;
+		if (e->kind != PAC_SOCKS)
+			break;
+		log_trace(1, "PAC: skipping SOCKS %s: postern speaks HTTP "
+		    "CONNECT only", r->auth);
+		pnote(r->c, "PAC: skipping SOCKS %s: postern speaks HTTP "
+		    "CONNECT only", r->auth);
+	}
+	if (r->i == r->n || e == NULL)
+		return -1;
+	if ((left = r->deadline - now_ms()) < 1)
+		left = 1;
+	pnote(r->c, "PAC: trying %s%s%s", e->kind == PAC_DIRECT ? "" :
+	    pac_kind_name(e->kind), e->kind == PAC_DIRECT ? "" : " ",
+	    r->auth);
+	r->tc = *r->c;
+	proxy_clear(&r->p);
+	memset(&r->p, 0, sizeof(r->p));
+	r->tc.hops = &r->p;
+	r->tc.nhops = e->kind != PAC_DIRECT;
+	r->tc.timeout_ms = left / (int64_t)r->tries--;
+	r->tc.errbuf = r->why;
+	r->tc.errlen = sizeof(r->why);
+	if (r->tc.nhops) {
+		r->p.tls = e->kind == PAC_HTTPS;
+		r->p.addr = e->addr;
+		snprintf(r->p.name, sizeof(r->p.name), "%s", r->auth);
+	}
+	r->t = tunnel_begin(&r->tc, r->s, rc);
+	return 0;
+}
+
+/*
+ * An entry's outcome: kept in the failover memory; one that could not be
+ * reached is named in r->failed and the next is to be tried (-1), any
+ * other outcome is the run's (its rc, EXIT_OK too).
+ */
+static int
+entry_done(struct pac_run *r, int rc)
+{
+	const struct pac_entry *e = &r->e[r->i];
+	size_t room = sizeof(r->failed) - r->used;
+
+	tunnel_end(r->t);	/* s closed, unless the tunnel was made */
+	r->t = NULL;
+	note_entry(e, rc == EXIT_CONNECT, r->late[r->i]);
+	if (rc != EXIT_CONNECT)
+		return rc;
+	log_trace(1, "PAC: %s: %s; trying the next entry", r->auth, r->why);
+	pnote(r->c, "PAC: %s could not be reached; trying the next entry",
+	    r->auth);
+	r->used += (size_t)snprintf(r->failed + r->used, room, "%s%s%s%s (%s)",
+	    r->used ? "; " : "", e->kind == PAC_DIRECT ? "" :
+	    pac_kind_name(e->kind), e->kind == PAC_DIRECT ? "" : " ", r->auth,
+	    r->why);
+	if (r->used >= sizeof(r->failed))
+		r->used = sizeof(r->failed) - 1;
+	r->i++;
+	return -1;
+}
+
+/* The entries' steps: TUNNEL_AGAIN, or the run's result. */
+static int
+step_entries(struct pac_run *r, struct waitset *ws)
+{
+	int rc;
+
+	for (;;) {
+		if (r->t == NULL) {
+			if (next_entry(r, &rc) == -1)
+				break;
+			if (r->t == NULL)
+				return rc;	/* as tunnel_open() would */
+		}
+		if ((rc = tunnel_step(r->t, ws)) == TUNNEL_AGAIN)
+			return rc;
+		if ((rc = entry_done(r, rc)) != -1)
+			return rc;
+	}
+	pnote(r->c, "failed: no entry of the PAC %s could be reached: %s",
+	    r->name, r->failed);
+	log_error("no entry of the PAC %s could be reached: %s", r->name,
+	    r->failed);
 	return EXIT_CONNECT;
+}
+
+struct pac_run *
+pac_run_begin(const char *name, const struct tunnel_cfg *c, struct stream *s,
+    int *rc)
+{
+	char err[PAC_ANSWER_MAX];
+	struct pac_run *r;
+	struct pac_job j;
+	int src;
+
+	stream_init(s, -1);
+	/* Before the clock starts: a key's pass phrase is the user's time. */
+	if (strncasecmp_ascii(name, "https://", 8) == 0 &&
+	    tls_prepare(c->tls, err, sizeof(err)) == -1) {
+		log_error("PAC %s: cannot fetch: TLS: %s", name, err);
+		*rc = EXIT_PAC;
+		return NULL;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		log_error("out of memory");
+		*rc = EXIT_IO;
+		return NULL;
+	}
+	r->name = name;
+	r->c = c;
+	r->s = s;
+	r->deadline = now_ms() + c->timeout_ms;
+	pac_url(&c->target, r->url, sizeof(r->url));
+	memset(&j, 0, sizeof(j));
+	j.name = name;
+	j.url = r->url;
+	j.host = c->target.host;
+	j.route = c->target.host;
+	j.now = (int64_t)time(NULL) * 1000;
+	j.deadline = r->deadline;
+	j.keep_code = 1;
+	j.forget = pac_forget_secrets;
+	j.forget_arg = c;
+	if ((src = start_eval(name, c, r->deadline, &j, &r->pc, err,
+	    sizeof(err))) == 0) {
+		log_trace(1, "PAC %s: FindProxyForURL(\"%s\", \"%s\")", name,
+		    r->url, c->target.host);
+		pac_go(&r->pc);
+		return r;
+	}
+	if (src == 1) {
+		pnote(c, "failed: PAC %s: cannot fetch: %s", name, err);
+		log_error("PAC %s: cannot fetch: %s", name, err);
+	} else {
+		log_trace(1, "PAC %s: FindProxyForURL(\"%s\", \"%s\")", name,
+		    r->url, c->target.host);
+		pnote(c, "failed: PAC %s: %s", name, err);
+		log_error("PAC %s: %s", name, err);
+	}
+	free(r);
+	*rc = EXIT_PAC;
+	return NULL;
+}
+
+int
+pac_run_step(struct pac_run *r, struct waitset *ws)
+{
+	int rc = 0;
+
+	if (r->state == R_DONE)
+		return r->rc;
+	if (r->state == R_EVAL)
+		rc = step_eval(r, ws);
+	if (rc == 0 && r->state == R_ENTRY)
+		rc = step_entries(r, ws);
+	if (rc == TUNNEL_AGAIN)
+		return rc;
+	r->state = R_DONE;
+	r->rc = rc;
+	return rc;
+}
+
+void
+pac_run_end(struct pac_run *r)
+{
+	if (r == NULL)
+		return;
+	if (r->t != NULL)
+		tunnel_end(r->t);
+	pac_stop(&r->pc);
+	proxy_clear(&r->p);
+	free(r);
 }
 
 int
 pac_tunnel(const char *name, const struct tunnel_cfg *c, struct stream *s)
 {
-	struct pac_entry e[PAC_ENTRIES_MAX];
-	struct pac_child pc;
-	char why[512];
-	int64_t deadline;
-	size_t n;
+	struct pac_run *r;
+	struct waitset ws;
 	int rc;
 
-	/* Before the clock starts: a key's pass phrase is the user's time. */
-	if (strncasecmp_ascii(name, "https://", 8) == 0 &&
-	    tls_prepare(c->tls, why, sizeof(why)) == -1) {
-		log_error("PAC %s: cannot fetch: TLS: %s", name, why);
-		return EXIT_PAC;
-	}
-	deadline = now_ms() + c->timeout_ms;
-	rc = ask(name, c, deadline, &pc, e, &n);
-	if (rc == 0)
-		rc = try_entries(name, c, deadline, e, n, s);
-	pac_stop(&pc);
+	if ((r = pac_run_begin(name, c, s, &rc)) == NULL)
+		return rc;
+	while ((rc = pac_run_step(r, &ws)) == TUNNEL_AGAIN)
+		if (waitset_poll(&ws) == -1) {
+			log_error("poll: %s", strerror(errno));
+			rc = EXIT_IO;
+			break;
+		}
+	pac_run_end(r);
 	return rc;
 }

@@ -17,6 +17,28 @@ int	pac_tunnel(const char *url, const struct tunnel_cfg *c,
 	    struct stream *s);
 
 /*
+ * pac_tunnel() in steps that never block, as tunnel_begin() and its
+ * kin: pac_run_begin() returns the run, or NULL with *rc after printing
+ * why; pac_run_step() goes on until it must wait (TUNNEL_AGAIN, with ws
+ * saying for what: the evaluator's answer, or an entry's handshake) or
+ * returns what pac_tunnel() returns; pac_run_end() frees it at any point
+ * (the evaluator stopped and reaped; s closed unless the tunnel was
+ * made).  url, c and s must live until then.
+ *
+ * What still blocks: the fetch of a remote PAC, in pac_run_begin(), at
+ * most once a minute per process (its outcome, even a failure, stands
+ * for a minute: see memo in pacrun.c); reading a file:// PAC; and what
+ * blocks in tunnel_step().  The evaluator's child is reaped by
+ * pac_run_end() alone: no waitpid(-1) elsewhere in the process.
+ */
+struct pac_run;
+struct waitset;
+struct pac_run	*pac_run_begin(const char *url, const struct tunnel_cfg *c,
+		    struct stream *s, int *rc);
+int		 pac_run_step(struct pac_run *, struct waitset *ws);
+void		 pac_run_end(struct pac_run *);
+
+/*
  * Wipe, in place, the secrets c reaches (the -U copy, the -H values) and
  * those of the environment (POSTERN_PROXY_PASSWORD, proxy URLs that may
  * hold a user and password): the PAC evaluator's child does, right after

@@ -2,11 +2,18 @@
  * The PAC evaluator as a child process that never blocks its caller
  * (pac_start, pac_go, pac_read, pac_expire, pac_stop): held children run
  * nothing until the go-ahead, a late one is stopped at its deadline, and
- * none is left behind.  Skipped (one TAP skip line) in a PAC=0 build or
- * when Duktape cannot be loaded.
+ * none is left behind.  Then pac_run_* in steps: two runs on one poll
+ * loop against a local proxy that answers neither until it has both
+ * CONNECTs, and an endless PAC that ends at its deadline with the caller
+ * free meanwhile.  Skipped (one TAP skip line) in a PAC=0 build or when
+ * Duktape cannot be loaded.
  */
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,9 +23,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exitcodes.h"
 #include "pac.h"
+#include "pacrun.h"
+#include "stream.h"
 #include "tap.h"
+#include "tunnel.h"
 #include "util.h"
+#include "waitset.h"
 
 #define HOLD_WAIT_MS	300	/* a held child that ran would answer */
 
@@ -129,10 +141,225 @@ test_errors(void)
 	ok(pc.pid == 0 && no_child(), "killed: reaped");
 }
 
+/* Remove dir and what the runs left in dir/postern. */
+static void
+remove_dir(const char *dir)
+{
+	char d[512], p[1024];
+	struct dirent *e;
+	DIR *dp;
+
+	snprintf(d, sizeof(d), "%s/postern", dir);
+	if ((dp = opendir(d)) != NULL) {
+		while ((e = readdir(dp)) != NULL)
+			if (e->d_name[0] != '.') {
+				snprintf(p, sizeof(p), "%s/%s", d, e->d_name);
+				unlink(p);
+			}
+		closedir(dp);
+	}
+	rmdir(d);
+	rmdir(dir);
+}
+
+/* A PAC file in dir naming the proxy at port (or endless), its path in
+ * path. */
+static void
+pac_file(const char *dir, int port, char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s.pac", dir, port ? "proxy" : "endless");
+	if ((f = fopen(path, "w")) == NULL)
+		return;
+	if (port)
+		fprintf(f, "function FindProxyForURL(u, h) "
+		    "{ return 'PROXY 127.0.0.1:%d'; }\n", port);
+	else
+		fprintf(f, "%s\n", endless);
+	fclose(f);
+}
+
+static int
+listener(int *port)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(fd, 8) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) == -1)
+		return -1;
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static void
+cfg(struct tunnel_cfg *c, const char *host, int64_t timeout)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->target.host, sizeof(c->target.host), "%s", host);
+	c->target.port = 22;
+	c->timeout_ms = timeout;
+}
+
+#define RUNS	2
+
+/*
+ * The proxy's side of the loop: accept, read each CONNECT whole, and
+ * answer both once both have come (a caller that blocked in one run
+ * would never send the other's).  The number of CONNECTs read.
+ */
+static int
+proxy_turn(int lfd, struct pollfd *pl, int *conn, size_t *nconn, char
+    req[RUNS][512], size_t got[RUNS], int *replied)
+{
+	static const char ok200[] = "HTTP/1.1 200 Connection established\r\n"
+	    "\r\n";
+	ssize_t n;
+	size_t i, whole = 0;
+
+	if (pl[0].revents != 0 && *nconn < RUNS &&
+	    (conn[*nconn] = accept(lfd, NULL, NULL)) != -1)
+		(*nconn)++;
+	for (i = 0; i < *nconn; i++) {
+		if (pl[1 + i].revents != 0 && got[i] < sizeof(req[i]) - 1 &&
+		    (n = read(conn[i], req[i] + got[i], sizeof(req[i]) - 1 -
+		    got[i])) > 0)
+			got[i] += (size_t)n;
+		req[i][got[i]] = '\0';
+		whole += strstr(req[i], "\r\n\r\n") != NULL;
+	}
+	if (whole == RUNS && !*replied) {
+		*replied = 1;
+		for (i = 0; i < RUNS; i++)
+			if (write(conn[i], ok200, sizeof(ok200) - 1) < 0)
+				break;
+	}
+	return (int)whole;
+}
+
+static void
+test_two_runs(const char *dir)
+{
+	struct tunnel_cfg c[RUNS];
+	struct stream s[RUNS];
+	struct pac_run *r[RUNS];
+	struct waitset ws[RUNS];
+	struct pollfd pl[1 + RUNS + RUNS * WAIT_FDS];
+	char path[512], req[RUNS][512];
+	size_t got[RUNS] = { 0 }, nconn = 0, i, k, np;
+	int lfd, port, rc[RUNS], conn[RUNS], answered = 0, rounds = 0;
+	int replied = 0;
+	int64_t until = now_ms() + 10000;
+
+	if ((lfd = listener(&port)) == -1) {
+		ok(0, "two runs: a listener");
+		return;
+	}
+	pac_file(dir, port, path, sizeof(path));
+	cfg(&c[0], "a.test", 10000);
+	cfg(&c[1], "b.test", 10000);
+	for (i = 0; i < RUNS; i++) {
+		rc[i] = TUNNEL_AGAIN;
+		r[i] = pac_run_begin(path, &c[i], &s[i], &rc[i]);
+		ok(r[i] != NULL, "two runs: run %zu begun", i);
+		if (r[i] == NULL)
+			return;
+	}
+	while ((rc[0] == TUNNEL_AGAIN || rc[1] == TUNNEL_AGAIN) &&
+	    now_ms() < until) {
+		rounds++;
+		for (i = 0; i < RUNS; i++)
+			if (rc[i] == TUNNEL_AGAIN)
+				rc[i] = pac_run_step(r[i], &ws[i]);
+		pl[0].fd = lfd;
+		pl[0].events = POLLIN;
+		for (i = 0; i < RUNS; i++) {
+			pl[1 + i].fd = i < nconn ? conn[i] : -1;
+			pl[1 + i].events = POLLIN;
+		}
+		for (np = 1 + RUNS, i = 0; i < RUNS; i++)
+			for (k = 0; rc[i] == TUNNEL_AGAIN && k < ws[i].n; k++)
+				pl[np++] = ws[i].fd[k];
+		poll(pl, (nfds_t)np, 100);
+		answered = proxy_turn(lfd, pl, conn, &nconn, req, got,
+		    &replied);
+	}
+	is_int(answered, RUNS, "two runs: both CONNECTs reached the proxy "
+	    "before either was answered");
+	is_int(rc[0], EXIT_OK, "two runs: run 0 made its tunnel");
+	is_int(rc[1], EXIT_OK, "two runs: run 1 made its tunnel");
+	ok(got[0] > 0 && got[1] > 0 && strstr(req[0], "CONNECT ") == req[0] &&
+	    (strstr(req[0], "a.test:22") != NULL) !=
+	    (strstr(req[1], "a.test:22") != NULL), "two runs: one CONNECT each");
+	ok(rounds > 2, "two runs: in steps");
+	for (i = 0; i < RUNS; i++) {
+		pac_run_end(r[i]);
+		ok(s[i].fd >= 0, "two runs: run %zu's stream is open", i);
+		stream_close(&s[i]);
+	}
+	for (i = 0; i < nconn; i++)
+		close(conn[i]);
+	close(lfd);
+	ok(no_child(), "two runs: no evaluator left");
+	unlink(path);
+}
+
+/*
+ * An endless PAC under pac_run: each step returns at once, the run ends
+ * with EXIT_PAC at its deadline, and the child is gone.
+ */
+static void
+test_run_timeout(const char *dir)
+{
+	struct tunnel_cfg c;
+	struct waitset ws;
+	struct stream s;
+	struct pac_run *r;
+	char path[512];
+	int64_t t0, step, slowest = 0;
+	int rc = -2, steps = 0, waits = 1;
+
+	pac_file(dir, 0, path, sizeof(path));
+	cfg(&c, "a.test", 400);
+	t0 = now_ms();
+	if ((r = pac_run_begin(path, &c, &s, &rc)) == NULL) {
+		ok(0, "timeout: begun");
+		return;
+	}
+	for (;;) {
+		step = now_ms();
+		if ((rc = pac_run_step(r, &ws)) != TUNNEL_AGAIN)
+			break;
+		if (now_ms() - step > slowest)
+			slowest = now_ms() - step;
+		steps++;
+		waits = waits && ws.n == 1 && ws.until > 0 &&
+		    ws.until <= t0 + 400 + 5;
+		waitset_poll(&ws);
+	}
+	is_int(rc, EXIT_PAC, "timeout: EXIT_PAC");
+	ok(waits, "timeout: each step waits for the answer and the deadline");
+	ok(steps >= 1 && slowest < 200, "timeout: no step blocks (%lld ms)",
+	    (long long)slowest);
+	ok(now_ms() - t0 >= 400 && now_ms() - t0 < 3000, "timeout: at the "
+	    "deadline");
+	pac_run_end(r);
+	ok(no_child(), "timeout: no evaluator left");
+	ok(s.fd == -1, "timeout: no stream");
+	unlink(path);
+}
+
 int
 main(void)
 {
-	char out[PAC_ANSWER_MAX];
+	char out[PAC_ANSWER_MAX], dir[] = "/tmp/t_pacrun.XXXXXX";
 	struct pac_job j;
 
 	if (!pac_builtin) {
@@ -146,5 +373,14 @@ main(void)
 	}
 	test_held();
 	test_errors();
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "a temporary directory");
+		return done_testing();
+	}
+	setenv("XDG_CACHE_HOME", dir, 1);
+	setenv("XDG_RUNTIME_DIR", dir, 1);
+	test_two_runs(dir);
+	test_run_timeout(dir);
+	remove_dir(dir);
 	return done_testing();
 }
