@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -356,6 +357,85 @@ test_run_timeout(const char *dir)
 	unlink(path);
 }
 
+/* A one-thread HTTP server: every request is answered with the PAC, and
+ * the GETs counted (DIRECT tunnels to it send nothing). */
+struct web {
+	int		 fd;
+	int		 port;
+	int		 requests;
+	pthread_t	 th;
+};
+
+static void *
+web_serve(void *arg)
+{
+	static const char pac[] = "function FindProxyForURL(u, h) "
+	    "{ return 'DIRECT'; }";
+	struct web *w = arg;
+	char req[2048], head[256];
+	size_t got;
+	ssize_t n;
+	int c;
+
+	while ((c = accept(w->fd, NULL, NULL)) != -1) {
+		req[0] = '\0';
+		for (got = 0; got < sizeof(req) - 1 &&
+		    strstr(req, "\r\n\r\n") == NULL && (n = read(c, req + got,
+		    sizeof(req) - 1 - got)) > 0; req[got] = '\0')
+			got += (size_t)n;
+		if (got > 4 && memcmp(req, "GET ", 4) == 0)
+			__atomic_add_fetch(&w->requests, 1, __ATOMIC_SEQ_CST);
+		snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Length: "
+		    "%zu\r\n\r\n", sizeof(pac) - 1);
+		if (write(c, head, strlen(head)) > 0 &&
+		    write(c, pac, sizeof(pac) - 1) > 0)
+			shutdown(c, SHUT_WR);
+		close(c);
+	}
+	return NULL;
+}
+
+/*
+ * A listener asks the PAC per tunnel but fetches it once a minute: the
+ * second run within the minute is answered without a request.
+ */
+static void
+test_memo(void)
+{
+	struct tunnel_cfg c;
+	struct waitset ws;
+	struct stream s;
+	struct pac_run *r;
+	struct web w;
+	char url[64];
+	int i, rc = -2, made = 0;
+
+	memset(&w, 0, sizeof(w));
+	if ((w.fd = listener(&w.port)) == -1 ||
+	    pthread_create(&w.th, NULL, web_serve, &w) != 0) {
+		ok(0, "memo: a web server");
+		return;
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/m.pac", w.port);
+	cfg(&c, "127.0.0.1", 5000);
+	c.target.port = (unsigned)w.port;	/* DIRECT: to the server */
+	for (i = 0; i < 3; i++) {
+		if ((r = pac_run_begin(url, &c, &s, &rc)) == NULL)
+			break;
+		while ((rc = pac_run_step(r, &ws)) == TUNNEL_AGAIN)
+			waitset_poll(&ws);
+		pac_run_end(r);
+		made += rc == EXIT_OK;
+		stream_close(&s);
+	}
+	is_int(made, 3, "memo: three tunnels");
+	shutdown(w.fd, SHUT_RDWR);
+	close(w.fd);
+	pthread_join(w.th, NULL);
+	is_int(w.requests, 1, "memo: one fetch for the three");
+	ok(no_child(), "memo: no evaluator left");
+}
+
 int
 main(void)
 {
@@ -371,6 +451,7 @@ main(void)
 		ok(1, "# SKIP %s", out);
 		return done_testing();
 	}
+	signal(SIGPIPE, SIG_IGN);	/* as main() has it */
 	test_held();
 	test_errors();
 	if (mkdtemp(dir) == NULL) {
@@ -381,6 +462,7 @@ main(void)
 	setenv("XDG_RUNTIME_DIR", dir, 1);
 	test_two_runs(dir);
 	test_run_timeout(dir);
+	test_memo();
 	remove_dir(dir);
 	return done_testing();
 }
