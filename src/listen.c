@@ -374,9 +374,9 @@ listen_check(const struct listen_cfg *lc, char *msg, size_t msglen)
 /*
  * A password is asked at most once per listener: for each proxy whose user
  * is known (-U, the URL, POSTERN_PROXY_USER), gather the credentials now;
- * for one whose user is not, the first 407 finds them (netrc, or a prompt
- * on the terminal), and the tunnel that succeeds with them keeps them as
- * that proxy's own for every later tunnel (tunnel_cfg.keep_creds).
+ * for one whose user is not (or that a PAC names), the first 407 finds
+ * them (netrc, or a prompt on the terminal) and the process keeps them
+ * for every later tunnel (tunnel_cfg.keep_creds), until it exits.
  */
 static void
 resolve_creds(struct tunnel_cfg *tc, struct cred_opts *co)
@@ -962,6 +962,7 @@ listen_run(struct listen_cfg *lc, struct tunnel_cfg *tc,
 	close(L.lfd);
 	while (L.n > 0)
 		loop_drop(&L, L.n - 1);
+	cred_forget_all();
 	log_trace(1, "listener stopped");
 	set_signals(SIG_DFL);
 	close(sigpipe_fds[0]);

@@ -530,32 +530,37 @@ wall_now(void)
 }
 
 /*
- * With keep_creds, the credentials a tunnel found (netrc, a prompt) for a
- * proxy that had none become the proxy's own at once: a listener asks
- * once, not once per tunnel, even for tunnels that meet the proxy's 407
- * while the first is still at it.  Credentials the proxy rejected are
- * forgotten, so that the next tunnel asks again.
+ * With keep_creds, the credentials a tunnel found (netrc, a prompt) are
+ * kept by the proxy's name for the rest of the process (cred.h): a
+ * listener asks once per proxy, not once per tunnel, whether the proxy
+ * came from -x or from a PAC.  The proxy's own (-U, its URL) come first.
+ * Credentials the proxy rejected are forgotten, so that the next tunnel
+ * asks again.
  */
+static int
+kept_creds(struct tunnel *t, struct cred *out)
+{
+	const struct proxy *p = &t->cfg->hops[t->hop];
+
+	if (!t->cfg->keep_creds || p->pass != NULL)
+		return -1;
+	return cred_kept(p->name, out);
+}
+
 static void
 keep_creds(struct tunnel *t)
 {
-	struct proxy *p = &t->cfg->hops[t->hop];
-	const struct cred *c = &t->hs[t->hop].cred;
+	const struct proxy *p = &t->cfg->hops[t->hop];
 
-	if (!t->cfg->keep_creds || p->pass != NULL)
-		return;
-	proxy_clear(p);
-	p->user = dup_bytes(c->user, strlen(c->user));
-	p->pass = dup_bytes(c->pass, strlen(c->pass));
-	if (p->user == NULL || p->pass == NULL)
-		proxy_clear(p);
+	if (t->cfg->keep_creds && p->pass == NULL)
+		(void)cred_keep(p->name, &t->hs[t->hop].cred);
 }
 
 static void
 forget_creds(struct tunnel *t)
 {
 	if (t->cfg->keep_creds)
-		proxy_clear(&t->cfg->hops[t->hop]);
+		cred_forget(t->cfg->hops[t->hop].name);
 }
 
 static void
@@ -698,7 +703,10 @@ next_authz(struct tunnel *t, const char *const *fields, size_t nfields,
 	if (rc != AUTH_NO_CREDENTIALS || hs->have_cred)
 		return rc;
 	t0 = now_ms();
-	if (creds_get(t->cfg->creds, &t->cfg->hops[t->hop], t->hop,
+	if (kept_creds(t, &hs->cred) == 0) {
+		hs->have_cred = 1;
+		snprintf(hs->where, sizeof(hs->where), "an earlier tunnel");
+	} else if (creds_get(t->cfg->creds, &t->cfg->hops[t->hop], t->hop,
 	    &hs->cred, hs->where, sizeof(hs->where)) == 0) {
 		hs->have_cred = 1;
 		keep_creds(t);

@@ -39,9 +39,9 @@ struct tunnel_cfg {
 						 * told here, not on stderr */
 	size_t			 errlen;
 	const struct tunnel_report *report;	/* NULL: not --check */
-	int			 keep_creds;	/* credentials a tunnel found
-						 * become its proxy's, for the
-						 * next tunnels (-L) */
+	int			 keep_creds;	/* keep the credentials a
+						 * tunnel finds for the next
+						 * tunnels (-L; cred.h) */
 };
 
 /*
