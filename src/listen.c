@@ -48,6 +48,7 @@
 #include "exitcodes.h"
 #include "listen.h"
 #include "log.h"
+#include "pacrun.h"
 #include "proxyurl.h"
 #include "relay.h"
 #include "request.h"
@@ -85,7 +86,9 @@ struct conn {
 	int		 rc;		/* the tunnel's exit class */
 	struct tunnel_cfg tc;		/* the listener's, with this target */
 	struct http_req	*rq;		/* C_REQUEST */
-	struct tunnel	*t;		/* C_TUNNEL */
+	const struct handshake *h;	/* C_TUNNEL: the handshake */
+	void		*hs;
+	char		 via[AUTHORITY_MAX + 8];	/* a PAC's choice */
 	struct stream	 s;		/* the tunnel, once made */
 	int		 have_s;
 	struct relay	*r;		/* C_RELAY */
@@ -487,13 +490,79 @@ fail_status(int rc, int64_t took_ms, int64_t timeout_ms)
 	return rc == EXIT_REFUSED ? 403 : 502;
 }
 
+/*
+ * A tunnel's handshake: through the proxies given, or those a PAC chooses
+ * for its target, the same steps in either case; chosen once, at start.
+ */
+struct handshake {
+	void		*(*begin)(const struct listen_cfg *, struct conn *);
+	int		 (*step)(void *, struct waitset *);
+	void		 (*end)(void *);
+	const char	*(*via)(const void *);	/* the PAC's entry */
+};
+
+static void *
+proxy_begin(const struct listen_cfg *lc, struct conn *k)
+{
+	(void)lc;
+	return tunnel_begin(&k->tc, &k->s, &k->rc);
+}
+
+static int
+proxy_step(void *hs, struct waitset *ws)
+{
+	return tunnel_step(hs, ws);
+}
+
+static void
+proxy_end(void *hs)
+{
+	tunnel_end(hs);
+}
+
+static void *
+pac_begin(const struct listen_cfg *lc, struct conn *k)
+{
+	return pac_run_begin(lc->pac, &k->tc, &k->s, &k->rc);
+}
+
+static int
+pac_step(void *hs, struct waitset *ws)
+{
+	return pac_run_step(hs, ws);
+}
+
+static void
+pac_end(void *hs)
+{
+	pac_run_end(hs);
+}
+
+static const char *
+pac_via(const void *hs)
+{
+	return pac_run_via(hs);
+}
+
+static const struct handshake by_proxy = { proxy_begin, proxy_step,
+	proxy_end, NULL };
+static const struct handshake by_pac = { pac_begin, pac_step, pac_end,
+	pac_via };
+
+static const struct handshake *
+handshake_of(const struct listen_cfg *lc)
+{
+	return lc->pac != NULL ? &by_pac : &by_proxy;
+}
+
 /* The handshake upstream begins, for k->tc's target: 0, or -1 with
  * k->rc after saying why. */
 static int
-tunnel_go(struct conn *k)
+tunnel_go(struct conn *k, const struct listen_cfg *lc)
 {
 	(void)target_authority(&k->tc.target, k->target, sizeof(k->target));
-	if ((k->t = tunnel_begin(&k->tc, &k->s, &k->rc)) == NULL)
+	k->h = handshake_of(lc);
+	if ((k->hs = k->h->begin(lc, k)) == NULL)
 		return -1;
 	k->have_s = 1;
 	k->state = C_TUNNEL;
@@ -528,7 +597,7 @@ request_done(struct conn *k, const struct listen_cfg *lc, enum req_rc rc)
 		    k->tc.target.host);
 		k->tc.nhops = 0;
 	}
-	if (tunnel_go(k) == -1)
+	if (tunnel_go(k, lc) == -1)
 		reply_error(k, fail_status(k->rc, 0, 1), log_last_error());
 }
 
@@ -581,14 +650,17 @@ do_request(struct conn *k, const struct listen_cfg *lc)
 static void
 do_tunnel(struct conn *k, const struct listen_cfg *lc)
 {
+	const struct handshake *h = k->h;
 	int rc;
 
-	if ((rc = tunnel_step(k->t, &k->ws)) == TUNNEL_AGAIN) {
+	if ((rc = h->step(k->hs, &k->ws)) == TUNNEL_AGAIN) {
 		k->waiting = 1;
 		return;
 	}
-	tunnel_end(k->t);
-	k->t = NULL;
+	if (h->via != NULL && h->via(k->hs) != NULL)
+		snprintf(k->via, sizeof(k->via), "%s (PAC)", h->via(k->hs));
+	h->end(k->hs);
+	k->hs = NULL;
 	k->rc = rc;
 	if (rc != EXIT_OK) {
 		k->have_s = 0;
@@ -698,7 +770,11 @@ log_tunnel(const struct conn *k)
 	char via[AUTHORITY_MAX + 32];
 	int64_t ms = now_ms() - k->start;
 
-	if (tc->nhops == 0)
+	if (k->via[0] != '\0')
+		snprintf(via, sizeof(via), "%s", k->via);
+	else if (k->h != NULL && k->h->via != NULL)
+		snprintf(via, sizeof(via), "the PAC");
+	else if (tc->nhops == 0)
 		snprintf(via, sizeof(via), "direct");
 	else if (tc->nhops == 1)
 		snprintf(via, sizeof(via), "%s", tc->hops[0].name);
@@ -757,8 +833,8 @@ conn_run(struct conn *k, const struct listen_cfg *lc)
 static void
 conn_free(struct conn *k)
 {
-	if (k->t != NULL) {
-		tunnel_end(k->t);	/* which closes the stream */
+	if (k->hs != NULL) {
+		k->h->end(k->hs);	/* which closes the stream */
 		k->have_s = 0;
 	}
 	relay_free(k->r);
@@ -825,7 +901,7 @@ accept_one(struct loop *L, const struct listen_cfg *lc,
 	k->start = now_ms();
 	k->tc = *tc;
 	if (lc->forward) {
-		if (tunnel_go(k) == -1)
+		if (tunnel_go(k, lc) == -1)
 			k->state = C_OVER;
 	} else if ((k->rq = malloc(sizeof(*k->rq))) == NULL) {
 		k->state = C_OVER;

@@ -22,6 +22,7 @@ struct listen_cfg {
 	const char	*no_proxy;	/* per target, when the proxy is the
 					   environment's; NULL otherwise */
 	int64_t		 idle_ms;
+	const char	*pac;		/* --pac: it chooses per target */
 };
 
 /* -L [ADDR:]PORT or "systemd" into lc; -1 with a reason if invalid. */

@@ -676,20 +676,17 @@ main(int argc, char **argv)
 	if (c.fdpass)
 		check_fdpass(&c);
 	tunnel_config(&c, &tc);
-	if (c.listen.arg != NULL && c.pac != NULL && !c.check)
-		usage_error("-L cannot be used with a PAC yet (--pac, "
-		    "POSTERN_PAC)");
 	if (c.check)
 		rc = check(&c, &tc);
-	else if (c.pac != NULL)
-		rc = pac_tunnel(c.pac, &tc, &s);
-	else
-	if (c.listen.arg != NULL) {
+	else if (c.listen.arg != NULL) {
 		if (c.listen.max_tunnels == 0)
 			c.listen.max_tunnels = LISTEN_TUNNELS_DEFAULT;
 		c.listen.idle_ms = c.idle_ms;
+		c.listen.pac = c.pac;
 		rc = listen_run(&c.listen, &tc, &c.creds);
-	} else
+	} else if (c.pac != NULL)
+		rc = pac_tunnel(c.pac, &tc, &s);
+	else
 		rc = tunnel_open(&tc, &s);
 	/* The handshake is over: credentials from the URLs go now. */
 	for (i = 0; i < c.nhops; i++)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cred.h"
 #include "exitcodes.h"
 #include "log.h"
 #include "net.h"
@@ -268,6 +269,14 @@ pac_forget_secrets(const void *arg)
 	for (i = 0; i < sizeof(secret_env) / sizeof(secret_env[0]); i++)
 		if ((v = getenv(secret_env[i])) != NULL)
 			wipe(v, strlen(v));
+	/* A listener's, for the proxies its tunnels met. */
+	cred_forget_all();
+}
+
+const char *
+pac_run_via(const struct pac_run *r)
+{
+	return r->auth[0] != '\0' ? r->auth : NULL;
 }
 
 /* "PROXY host:port" as the failover memory names an entry; -1 for one

@@ -37,6 +37,8 @@ struct pac_run	*pac_run_begin(const char *url, const struct tunnel_cfg *c,
 		    struct stream *s, int *rc);
 int		 pac_run_step(struct pac_run *, struct waitset *ws);
 void		 pac_run_end(struct pac_run *);
+/* The entry last tried ("host:port", "DIRECT"), or NULL before one. */
+const char	*pac_run_via(const struct pac_run *);
 
 /*
  * Wipe, in place, the secrets c reaches (the -U copy, the -H values) and

@@ -449,3 +449,47 @@ tty_listener() {
 	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$HTTPS "
 	wait_grep "$LERR" "tunnel 127.0.0.1:[0-9]+ -> 127.0.0.1:$HTTPS via 127.0.0.1:$SQUID_PORT: .* status 200, exit 0"
 }
+
+# listen_pac NAME BODY: a PAC file for this test; LPAC is its path.
+listen_pac() {
+	LPAC=$BATS_TEST_TMPDIR/$1.pac
+	printf '%s\n' "$2" >"$LPAC"
+}
+
+@test "local proxy with a PAC: the proxy chosen per target, failover past a dead one" {
+	local dead
+	dead=$(closed_port)
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+	listen_pac corp "function FindProxyForURL(url, host) {
+	if (host == \"localhost\")
+		return \"PROXY 127.0.0.1:$dead; PROXY 127.0.0.1:$TINYPROXY_PORT\";
+	return \"PROXY 127.0.0.1:$SQUID_PORT\";
+}"
+	start_listener -v --pac "$LPAC"
+	run -0 echoes "$LPORT" --connect "127.0.0.1:$ECHO_PORT" --count 5 --parallel 5
+	assert_equal "$(grep -c '^ok$' <<<"$output")" 5
+	run -0 echoes "$LPORT" --connect "localhost:$ECHO_PORT" --count 5 --parallel 5
+	assert_equal "$(grep -c '^ok$' <<<"$output")" 5
+	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$ECHO_PORT "
+	wait_grep "$LERR" "tunnel 127.0.0.1:[0-9]+ -> 127.0.0.1:$ECHO_PORT via 127.0.0.1:$SQUID_PORT \(PAC\): "
+	wait_grep "$LERR" "tunnel 127.0.0.1:[0-9]+ -> localhost:$ECHO_PORT via 127.0.0.1:$TINYPROXY_PORT \(PAC\): "
+	# No evaluator is left behind.
+	[ -z "$(ps -o pid= --ppid "$LPID")" ] || fail "children: $(ps -o pid=,args= --ppid "$LPID")"
+}
+
+@test "forwarding with a PAC: 20 tunnels at once; a PAC that throws is a 502 with its reason" {
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+	listen_pac fwd "function FindProxyForURL(url, host) { return \"PROXY 127.0.0.1:$SQUID_PORT\"; }"
+	start_listener --pac "$LPAC" 127.0.0.1 "$ECHO_PORT"
+	run -0 echoes "$LPORT" --count 20 --parallel 20 --size 20000
+	assert_equal "$(grep -c '^ok$' <<<"$output")" 20
+	stop_pid "$LPID"
+	listen_pac bad 'function FindProxyForURL(url, host) { throw new Error("no proxy for " + host); }'
+	start_listener --pac "$LPAC"
+	connect_req "$LPORT" "CONNECT 127.0.0.1:$ECHO_PORT HTTP/1.1\r\n\r\n"
+	[[ $REPLY == "HTTP/1.1 502 Bad Gateway"* ]] || fail "$REPLY"
+	grep -q "no proxy for 127.0.0.1" <<<"$REPLY" || fail "$REPLY"
+	_alive "$LPID" || fail "the listener ended"
+}
