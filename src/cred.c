@@ -4,7 +4,7 @@
 #include "util.h"
 
 #define KEPT_MAX	16	/* proxies whose credentials are kept */
-#define KEPT_NAME	280	/* a proxy's host:port */
+#define KEPT_NAME	300	/* a proxy: scheme://host:port */
 
 static struct kept {
 	char		name[KEPT_NAME];

@@ -16,7 +16,7 @@ void	cred_wipe(struct cred *);
 
 /*
  * Credentials kept in this process by the name of the proxy they are for
- * ("host:port"), so that a listener asks once per proxy, not once per
+ * (its URL without credentials), so that a listener asks once per proxy, not once per
  * tunnel; a few proxies at most, the oldest making room.  cred_keep()
  * stores a copy (0, or -1 when out of memory); cred_kept() gives one
  * (0, or -1 when none is kept); cred_forget() wipes the one kept for

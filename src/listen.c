@@ -64,6 +64,7 @@
 #define REPLY_MAX	2048		/* an error reply, with its reason */
 #define FDS_PER_TUNNEL	6		/* client, proxy, two pipes */
 #define FDS_SPARE	64		/* for the listener's own */
+#define ACCEPT_RETRY_MS	250		/* after accept() ran out of fds */
 
 static volatile sig_atomic_t got_stop;
 static int sigpipe_fds[2] = { -1, -1 };
@@ -853,7 +854,8 @@ struct loop {
 	size_t		 n;
 	size_t		 max;
 	struct pollfd	*pfd;
-	int		 out_of_fds;	/* accept() stopped for EMFILE */
+	int64_t		 accept_at;	/* after EMFILE: accept() again then,
+					   or when a tunnel ends */
 };
 
 static void
@@ -861,7 +863,7 @@ loop_drop(struct loop *L, size_t i)
 {
 	conn_free(L->conn[i]);
 	L->conn[i] = L->conn[--L->n];
-	L->out_of_fds = 0;
+	L->accept_at = 0;
 }
 
 static void
@@ -876,9 +878,12 @@ accept_one(struct loop *L, const struct listen_cfg *lc,
 
 	if ((fd = compat_accept(L->lfd, (struct sockaddr *)&ss, &sl)) == -1) {
 		if (errno == EMFILE || errno == ENFILE) {
+			/* Descriptors held elsewhere (a lookup, a PAC child,
+			 * another process) come back without a tunnel ending:
+			 * try again after a while too. */
 			log_error("accept: %s: waiting for a tunnel to end",
 			    strerror(errno));
-			L->out_of_fds = 1;
+			L->accept_at = now_ms() + ACCEPT_RETRY_MS;
 		} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR && errno != ECONNABORTED)
 			log_error("accept: %s", strerror(errno));
@@ -928,10 +933,14 @@ loop_once(struct loop *L, const struct listen_cfg *lc,
 	char drain[64];
 	int n, timeout;
 
+	now = now_ms();
+	if (L->accept_at != 0 && now >= L->accept_at)
+		L->accept_at = 0;
 	L->pfd[0] = (struct pollfd){ sigpipe_fds[0], POLLIN, 0 };
 	/* At the cap, connections wait in the backlog. */
-	L->pfd[1] = (struct pollfd){ L->n < L->max && !L->out_of_fds ?
+	L->pfd[1] = (struct pollfd){ L->n < L->max && L->accept_at == 0 ?
 	    L->lfd : -1, POLLIN, 0 };
+	until = L->accept_at != 0 ? L->accept_at : -1;
 	for (i = 0; i < L->n; i++) {
 		ws = &L->conn[i]->ws;
 		for (j = 0; j < ws->n; j++)

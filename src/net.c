@@ -118,6 +118,7 @@ lookup_start(const char *host, unsigned port, int family)
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		lookup_free(lk);
+		errno = rc;	/* pthread_create() leaves errno alone */
 		return NULL;
 	}
 	return lk;

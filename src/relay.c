@@ -243,7 +243,10 @@ dir_ready(struct dir *d, size_t copy_cap)
 
 	if (d->mode == M_PIPE && d->pipefd[0] == -1) {
 		if (compat_pipe(d->pipefd, 1) == -1) {
+			/* For good: a mode_later still M_PIPE would keep the
+			 * direction waiting to settle, and reading nothing. */
 			d->pipefd[0] = d->pipefd[1] = -1;
+			d->mode_later = M_COPY;
 			set_copy(d, copy_cap);
 		} else {
 			/* A larger pipe means fewer splices per megabyte. */

@@ -537,30 +537,44 @@ wall_now(void)
  * Credentials the proxy rejected are forgotten, so that the next tunnel
  * asks again.
  */
-static int
-kept_creds(struct tunnel *t, struct cred *out)
+static const char *
+cred_key(const struct tunnel *t, char *key, size_t len)
 {
 	const struct proxy *p = &t->cfg->hops[t->hop];
 
-	if (!t->cfg->keep_creds || p->pass != NULL)
+	/* The scheme too: what was typed for an https proxy must not go
+	 * out in clear to a plain one on the same host and port. */
+	snprintf(key, len, "%s://%s", p->tls ? "https" : "http", p->name);
+	return key;
+}
+
+static int
+kept_creds(struct tunnel *t, struct cred *out)
+{
+	char key[AUTHORITY_MAX + 16];
+
+	if (!t->cfg->keep_creds || t->cfg->hops[t->hop].pass != NULL)
 		return -1;
-	return cred_kept(p->name, out);
+	return cred_kept(cred_key(t, key, sizeof(key)), out);
 }
 
 static void
 keep_creds(struct tunnel *t)
 {
-	const struct proxy *p = &t->cfg->hops[t->hop];
+	char key[AUTHORITY_MAX + 16];
 
-	if (t->cfg->keep_creds && p->pass == NULL)
-		(void)cred_keep(p->name, &t->hs[t->hop].cred);
+	if (t->cfg->keep_creds && t->cfg->hops[t->hop].pass == NULL)
+		(void)cred_keep(cred_key(t, key, sizeof(key)),
+		    &t->hs[t->hop].cred);
 }
 
 static void
 forget_creds(struct tunnel *t)
 {
+	char key[AUTHORITY_MAX + 16];
+
 	if (t->cfg->keep_creds)
-		cred_forget(t->cfg->hops[t->hop].name);
+		cred_forget(cred_key(t, key, sizeof(key)));
 }
 
 static void

@@ -245,6 +245,26 @@ squid_tunnels() {
 	assert_equal "$(grep -c '^ok$' <<<"$output")" 40
 }
 
+@test "accept() out of descriptors with no tunnel open: the listener tries again" {
+	local shim=$BATS_TEST_TMPDIR/accept_emfile.so i
+	cc -shared -fPIC -o "$shim" "$LIB/accept_emfile.c" -ldl 2>/dev/null ||
+	    skip "cannot build an LD_PRELOAD shim here"
+	LERR=$BATS_TEST_TMPDIR/listener.err
+	for ((i = 0; i < 5; i++)); do
+		LPORT=$(free_port)
+		LD_PRELOAD=$shim ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		    spawn "$LERR" "$POSTERN" -L "127.0.0.1:$LPORT" \
+		    -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
+		LPID=$SPAWNED_PID
+		# The probe's connection meets the failing accept().
+		wait_port 127.0.0.1 "$LPORT" "$LPID" 20 && break
+		stop_pid "$LPID"
+	done
+	wait_grep "$LERR" "accept: Too many open files: waiting for a tunnel to end"
+	run -0 timeout 20 "$PY" "$LIB/echoclient.py" "$LPORT" --count 3
+	assert_equal "$output" "ok"$'\n'"ok"$'\n'"ok"
+}
+
 @test "--idle-timeout: an idle tunnel is closed, and the listener says why" {
 	start_listener --idle-timeout 1 -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
 	run -0 timeout 30 "$PY" -c '

@@ -18,6 +18,7 @@
  * sent behind it.
  */
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -123,6 +124,7 @@ struct rig {
 	int		 trace;		/* the child runs at -vv */
 	size_t		 mock_fail;	/* the layer fails after these bytes */
 	size_t		 given_back;	/* of the down pattern, unread */
+	int		 no_fds;	/* the child can open no descriptor */
 	int		 in;		/* writes the child's stdin */
 	int		 in_keep;	/* the child's stdin, to count what it
 					   left unread */
@@ -640,6 +642,21 @@ child_main(const struct rig *g, int in, int out, int net, int err)
 		s.layer = k;
 	}
 	log_verbosity = g->trace ? 2 : 0;
+	if (g->no_fds) {
+		/* Out of descriptors: every one below the highest in use
+		 * taken, and no more allowed, so that no pipe can be made. */
+		int top = in > out ? in > net ? in : net : out > net ? out :
+		    net;
+		struct rlimit rl;
+
+		while ((fd = open("/dev/null", O_RDONLY)) != -1 && fd < top)
+			;
+		if (fd > top)
+			close(fd);
+		rl.rlim_cur = rl.rlim_max = (rlim_t)top + 1;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			_exit(96);
+	}
 	memset(&c, 0, sizeof(c));
 	c.in_fd = in;
 	c.out_fd = out;
@@ -857,6 +874,34 @@ case_bulk(int m)
 	is_int(rig_wait(&g), EXIT_OK, "%s: and the relay exits 0", name);
 	ok(strstr(g.errbuf, modes[m].trace) != NULL, "%s: the relay chose "
 	    "it (-vv)", name);
+}
+
+/*
+ * A splicing direction that cannot make its pipe (out of descriptors, as
+ * a busy listener may be) copies instead, for good: every byte still
+ * arrives, in both directions, not only the first read.
+ */
+static void
+case_no_pipes(void)
+{
+	struct flow f[2];
+	struct rig g;
+	int rc;
+
+	rig_init(&g, T_PIPE);
+	g.no_fds = 1;
+	if (!started(&g))
+		return;
+	flow_init(&f[0], &g.in, &g.net, BULK, 0);
+	flow_init(&f[1], &g.net, &g.out, BULK, 1);
+	rc = pump(f, 2);
+	ok(rc == 0 && !f[0].bad && !f[1].bad, "no pipe can be made: 4 MiB "
+	    "each way still arrive (up %zu, down %zu)", f[0].got, f[1].got);
+	(void)shutdown(g.net, SHUT_WR);
+	f[1].want_end = 1;
+	ok(pump(&f[1], 1) == 0, "no pipe can be made: the far end's close "
+	    "reaches stdout");
+	is_int(rig_wait(&g), EXIT_OK, "no pipe can be made: exit 0");
 }
 
 /* Bytes given back to the stream (what came with the proxy's reply) come
@@ -1231,5 +1276,6 @@ main(void)
 		case_idle(m, 1);
 	}
 	case_err_layer();
+	case_no_pipes();
 	return done_testing();
 }
