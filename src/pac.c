@@ -45,6 +45,43 @@ pac_stop(struct pac_child *pc)
 	(void)pc;
 }
 
+int
+pac_started(const struct pac_child *pc)
+{
+	(void)pc;
+	return 0;
+}
+
+int
+pac_server_fd(const struct pac_child *pc)
+{
+	(void)pc;
+	return -1;
+}
+
+/* No evaluator runs anywhere: nothing to serve. */
+int
+pac_server_open(void (*forget)(const void *), const void *arg, char *err,
+    size_t errlen)
+{
+	(void)forget;
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+void
+pac_server_close(void)
+{
+}
+
+pid_t
+pac_server_pid(void)
+{
+	return 0;
+}
+
 enum pac_rc
 pac_eval_here(const struct pac_job *j, char *out, size_t outlen)
 {
@@ -63,6 +100,7 @@ pac_eval_here(const struct pac_job *j, char *out, size_t outlen)
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -76,6 +114,7 @@ pac_eval_here(const struct pac_job *j, char *out, size_t outlen)
 #include "log.h"
 #include "pacjs.h"
 #include "pacmatch.h"
+#include "pacserve.h"
 #include "pacstate.h"
 #include "util.h"
 
@@ -836,41 +875,66 @@ child(const struct pac_job *j, int fd, int go)
 	_exit(0);
 }
 
-enum pac_rc
-pac_start(struct pac_child *pc, const struct pac_job *j, int hold, char *out,
-    size_t outlen)
+/*
+ * j's child forked from here, with the answer's pipe a and the
+ * go-ahead's g (-1s: none); every other descriptor closed in it, so
+ * that it holds no socket of the caller's open.  0, or -1 with out.
+ */
+static int
+fork_child(struct pac_child *pc, const struct pac_job *j, const int a[2],
+    const int g[2], char *out, size_t outlen)
 {
-	int a[2], g[2] = { -1, -1 };
-
-	memset(pc, 0, sizeof(*pc));
-	pc->fd = pc->go = -1;
-	if (compat_pipe(a, 1) == -1) {
-		snprintf(out, outlen, "pipe: %s", strerror(errno));
-		return PAC_SYSTEM;
-	}
-	if (hold && compat_pipe(g, 0) == -1) {
-		snprintf(out, outlen, "pipe: %s", strerror(errno));
-		close(a[0]);
-		close(a[1]);
-		return PAC_SYSTEM;
-	}
 	fflush(stderr);
 	if ((pc->pid = fork()) == -1) {
 		snprintf(out, outlen, "fork: %s", strerror(errno));
 		pc->pid = 0;
-		close(a[0]);
-		close(a[1]);
-		if (hold) {
-			close(g[0]);
-			close(g[1]);
-		}
-		return PAC_SYSTEM;
+		return -1;
 	}
 	if (pc->pid == 0) {
-		close(a[0]);
-		if (hold)
-			close(g[1]);
+		int keep[] = { 0, 1, 2, a[1], g[0] };
+
+		pac_close_others(keep, sizeof(keep) / sizeof(keep[0]));
 		child(j, a[1], g[0]);
+	}
+	return 0;
+}
+
+/* Both ends of p, when open. */
+static void
+close_pipe(int p[2])
+{
+	if (p[0] != -1)
+		close(p[0]);
+	if (p[1] != -1)
+		close(p[1]);
+}
+
+/*
+ * The child comes from the evaluator server when one runs (pacserve.c
+ * says why), else from this process; either way the caller keeps the
+ * pipes' other ends and reads, gives the go-ahead and stops alike.
+ */
+enum pac_rc
+pac_start(struct pac_child *pc, const struct pac_job *j, int hold, char *out,
+    size_t outlen)
+{
+	int a[2] = { -1, -1 }, g[2] = { -1, -1 }, rc;
+
+	memset(pc, 0, sizeof(*pc));
+	pc->fd = pc->go = -1;
+	if (compat_pipe(a, 1) == -1 || (hold && compat_pipe(g, 0) == -1)) {
+		snprintf(out, outlen, "pipe: %s", strerror(errno));
+		close_pipe(a);
+		return PAC_SYSTEM;
+	}
+	if (pacsrv_ready())
+		rc = pacsrv_send(j, a[1], g[0], pc, out, outlen);
+	else
+		rc = fork_child(pc, j, a, g, out, outlen);
+	if (rc == -1) {
+		close_pipe(a);
+		close_pipe(g);
+		return PAC_SYSTEM;
 	}
 	close(a[1]);
 	if (hold)
@@ -935,12 +999,26 @@ child_death(int st, char *out, size_t outlen)
 	return PAC_CRASH;
 }
 
-/* The answer as the child wrote it, in buf[0..got). */
+/* The answer as the child wrote it, in buf[0..got); or the evaluator
+ * server's trailer (pacserve.c) when it wrote none. */
 static enum pac_rc
 decode(struct pac_child *pc, char *out, size_t outlen)
 {
 	const char *c;
+	char *end;
+	long st;
 
+	if (pc->got > 1 && pc->buf[0] == 'Z' &&
+	    memchr(pc->buf, '\0', pc->got) == NULL) {
+		/* The server's trailer: the child's wait status. */
+		st = strtol(pc->buf + 1, &end, 10);
+		if (*end == '\0' && st >= INT_MIN && st <= INT_MAX)
+			return child_death((int)st, out, outlen);
+	}
+	if (pc->got > 0 && pc->buf[0] == 'E') {
+		snprintf(out, outlen, "%s", pc->buf + 1);
+		return PAC_SYSTEM;	/* the server could not fork */
+	}
 	if (pc->got == 0 || (c = strchr(letters, pc->buf[0])) == NULL ||
 	    memchr(pc->buf, '\0', pc->got) != NULL) {
 		snprintf(out, outlen, "the evaluator gave a garbled answer");
@@ -948,6 +1026,27 @@ decode(struct pac_child *pc, char *out, size_t outlen)
 	}
 	snprintf(out, outlen, "%s", pc->buf + 1);
 	return (enum pac_rc)(c - letters);
+}
+
+/*
+ * The end of the pipe from the evaluator server's child, without a whole
+ * answer: the server's trailer, else the server has ended.
+ */
+static enum pac_rc
+served_end(struct pac_child *pc, char *out, size_t outlen)
+{
+	enum pac_rc rc;
+
+	if (pc->got > 0)
+		rc = decode(pc, out, outlen);
+	else if (pacsrv_gone(pc, out, outlen))
+		rc = PAC_CRASH;
+	else {
+		snprintf(out, outlen, "the evaluator gave no answer");
+		rc = PAC_CRASH;
+	}
+	pc->job = 0;
+	return rc;
 }
 
 int
@@ -962,8 +1061,12 @@ pac_read(struct pac_child *pc, enum pac_rc *rc, char *out, size_t outlen)
 		    pc->got);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* Its server ended: no trailer will come. */
+			if (pc->job == 0 || !pacsrv_gone(pc, out, outlen))
+				return 0;
+			n = 0;
+		}
 		if (n <= 0 || (nul = memchr(pc->buf + pc->got, '\0',
 		    (size_t)n)) != NULL || pc->got + (size_t)n ==
 		    sizeof(pc->buf) - 1)
@@ -972,12 +1075,23 @@ pac_read(struct pac_child *pc, enum pac_rc *rc, char *out, size_t outlen)
 	}
 	close(pc->fd);
 	pc->fd = -1;
+	if (pc->job != 0 && pc->go != -1) {
+		close(pc->go);	/* the server's child: nothing to reap */
+		pc->go = -1;
+	}
 	if (n > 0) {
-		/* The answer is whole: the child is on its way out. */
+		/* The answer is whole: the child is on its way out (the
+		 * server reaps its own). */
 		pc->got = nul != NULL ? (size_t)(nul - pc->buf) :
 		    pc->got + (size_t)n;
 		pc->buf[pc->got] = '\0';
 		*rc = decode(pc, out, outlen);
+		pc->job = 0;
+		return 1;
+	}
+	pc->buf[pc->got] = '\0';
+	if (pc->job != 0) {
+		*rc = served_end(pc, out, outlen);
 		return 1;
 	}
 	/* The end without a NUL: the child has gone; what of? */
@@ -986,7 +1100,6 @@ pac_read(struct pac_child *pc, enum pac_rc *rc, char *out, size_t outlen)
 		pc->go = -1;
 	}
 	st = reap(pc, 1);
-	pc->buf[pc->got] = '\0';
 	if (n == -1 || pc->got == 0)
 		*rc = child_death(st, out, outlen);
 	else
@@ -1005,7 +1118,7 @@ pac_expire(struct pac_child *pc, char *out, size_t outlen)
 void
 pac_stop(struct pac_child *pc)
 {
-	if (pc->pid <= 0)
+	if (pc->pid <= 0 && pc->job == 0)
 		return;
 	if (pc->go != -1) {
 		close(pc->go);
@@ -1015,7 +1128,43 @@ pac_stop(struct pac_child *pc)
 		close(pc->fd);
 		pc->fd = -1;
 	}
+	if (pc->job != 0) {
+		pacsrv_kill(pc);	/* the server kills and reaps */
+		pc->job = 0;
+		return;
+	}
 	reap(pc, 0);
+}
+
+int
+pac_started(const struct pac_child *pc)
+{
+	return pc->pid > 0 || pc->job != 0;
+}
+
+int
+pac_server_fd(const struct pac_child *pc)
+{
+	return pacsrv_fd(pc);
+}
+
+int
+pac_server_open(void (*forget)(const void *), const void *arg, char *err,
+    size_t errlen)
+{
+	return pacsrv_open(child, forget, arg, err, errlen);
+}
+
+void
+pac_server_close(void)
+{
+	pacsrv_close();
+}
+
+pid_t
+pac_server_pid(void)
+{
+	return pacsrv_pid();
 }
 
 #endif /* POSTERN_PAC */

@@ -61,6 +61,9 @@ struct pac_child {
 	pid_t	 pid;		/* 0: none (reaped), and no fd open */
 	int	 fd;		/* the answer comes here; -1: read */
 	int	 go;		/* the go-ahead; -1: none, or given */
+	unsigned job;		/* the evaluator server's child: its job's
+				 * id (pid is 0 then); 0: none */
+	unsigned gen;		/* which server it went to */
 	size_t	 got;
 	char	 buf[PAC_ANSWER_MAX + 2];
 };
@@ -87,6 +90,30 @@ enum pac_rc	pac_expire(struct pac_child *, char *out, size_t outlen);
 /* Kill the child unless it has ended, and reap it; any time, twice too,
  * and on a pac_child all zero (none). */
 void		pac_stop(struct pac_child *);
+/* Whether pac_start() started a child that pac_stop() has not ended. */
+int		pac_started(const struct pac_child *);
+/*
+ * A second descriptor to poll beside fd while waiting for the answer (it
+ * turns readable when the evaluator server ends), or -1.
+ */
+int		pac_server_fd(const struct pac_child *);
+
+/*
+ * The evaluator server (pacserve.c): a process of its own from which
+ * pac_start()'s children are forked, rather than from the caller.  For a
+ * long-running process with many tunnels: open it at its start, before
+ * it reads a credential, opens a socket or starts a thread, so that the
+ * children inherit none of them.  forget (NULL: none) is called in the
+ * server first, with arg: wipe the secrets it inherited.  0, or -1 with
+ * err saying why (pac_start() then forks from the caller, as without).
+ * A server that ends is started again, from the caller as it is then.
+ * pac_server_close() ends it and its children; pac_server_pid() is its
+ * process, 0 when none runs.
+ */
+int		pac_server_open(void (*forget)(const void *),
+		    const void *arg, char *err, size_t errlen);
+void		pac_server_close(void);
+pid_t		pac_server_pid(void);
 
 /* The same in this process, unbounded but for the heap: for tests. */
 enum pac_rc	pac_eval_here(const struct pac_job *, char *out, size_t outlen);

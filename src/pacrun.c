@@ -227,7 +227,7 @@ start_eval(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 	    errlen) == -1)
 		goto out;
 	rc = 2;
-	if (pc->pid > 0 && use_cache) {
+	if (pac_started(pc) && use_cache) {
 		rc = 0;
 		goto out;
 	}
@@ -271,6 +271,22 @@ pac_forget_secrets(const void *arg)
 			wipe(v, strlen(v));
 	/* A listener's, for the proxies its tunnels met. */
 	cred_forget_all();
+}
+
+void
+pac_server_start(const struct tunnel_cfg *c)
+{
+	char err[200];
+
+	if (pac_server_open(pac_forget_secrets, c, err, sizeof(err)) == -1)
+		log_warn("PAC: cannot start the evaluator server: %s; "
+		    "evaluating from the listener", err);
+}
+
+void
+pac_server_stop(void)
+{
+	pac_server_close();
 }
 
 const char *
@@ -392,6 +408,10 @@ step_eval(struct pac_run *r, struct waitset *ws)
 		if (now_ms() < r->deadline) {
 			waitset_clear(ws);
 			(void)waitset_add(ws, r->pc.fd, POLLIN);
+			/* Readable when the evaluator server ends. */
+			if (pac_server_fd(&r->pc) != -1)
+				(void)waitset_add(ws, pac_server_fd(&r->pc),
+				    POLLIN);
 			ws->until = r->deadline;
 			return TUNNEL_AGAIN;
 		}

@@ -27,9 +27,12 @@ int	pac_tunnel(const char *url, const struct tunnel_cfg *c,
  *
  * What still blocks: the fetch of a remote PAC, in pac_run_begin(), at
  * most once a minute per process (its outcome, even a failure, stands
- * for a minute: see memo in pacrun.c); reading a file:// PAC; and what
- * blocks in tunnel_step().  The evaluator's child is reaped by
- * pac_run_end() alone: no waitpid(-1) elsewhere in the process.
+ * for a minute: see memo in pacrun.c); reading a file:// PAC; handing
+ * the job to the evaluator server when one runs (a local socket it
+ * drains at once); and what blocks in tunnel_step().  The evaluator's
+ * child is reaped by pac_run_end() alone, or by the evaluator server
+ * when it came from there (and the server by pac_server_stop(), or when
+ * it is found to have ended): no waitpid(-1) elsewhere in the process.
  */
 struct pac_run;
 struct waitset;
@@ -39,6 +42,19 @@ int		 pac_run_step(struct pac_run *, struct waitset *ws);
 void		 pac_run_end(struct pac_run *);
 /* The entry last tried ("host:port", "DIRECT"), or NULL before one. */
 const char	*pac_run_via(const struct pac_run *);
+
+/*
+ * For a listener: fork the PAC evaluator server (pac.h, pacserve.c), from
+ * which every later pac_run_begin() forks its evaluator, so that none
+ * inherits the listener's tunnels: their credentials, sockets and
+ * threads.  Call it once at the start, before any credential is read (the
+ * -U copy and -H values c reaches are wiped in the server, as are the
+ * environment's), any socket is opened or any thread started.  A failure
+ * is a warning: the evaluators then fork from the listener.
+ * pac_server_stop() ends the server and its children; call it at the end.
+ */
+void	pac_server_start(const struct tunnel_cfg *c);
+void	pac_server_stop(void);
 
 /*
  * Wipe, in place, the secrets c reaches (the -U copy, the -H values) and

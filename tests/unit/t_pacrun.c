@@ -5,8 +5,13 @@
  * none is left behind.  Then pac_run_* in steps: two runs on one poll
  * loop against a local proxy that answers neither until it has both
  * CONNECTs, and an endless PAC that ends at its deadline with the caller
- * free meanwhile.  Skipped (one TAP skip line) in a PAC=0 build or when
- * Duktape cannot be loaded.
+ * free meanwhile.  Then the evaluator server (pacserve.c): evaluations
+ * forked from it rather than from the caller, children that hold none
+ * of the caller's descriptors (a stdio run's too), the server's trailer
+ * when a child dies without an answer, its kill at the caller's
+ * deadline, the caller told at once when the server itself ends and
+ * another started, and no zombie left in the server or here.  Skipped
+ * (one TAP skip line) in a PAC=0 build or when Duktape cannot be loaded.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -34,11 +39,31 @@
 #include "waitset.h"
 
 #define HOLD_WAIT_MS	300	/* a held child that ran would answer */
+#define EOF_WAIT_MS	300	/* a descriptor nobody holds is at EOF */
+#define SETTLE_MS	3000	/* for the server to reap */
 
 static const char quick[] = "function FindProxyForURL(u, h) "
     "{ return 'PROXY ' + h + ':1'; }";
 static const char endless[] = "function FindProxyForURL(u, h) "
     "{ for (;;) ; }";
+/* The evaluator's parent, through the resolver below. */
+static const char parent[] = "function FindProxyForURL(u, h) "
+    "{ return 'PROXY ' + dnsResolve('ppid') + ':1'; }";
+static const char suicide[] = "function FindProxyForURL(u, h) "
+    "{ dnsResolve('die'); return 'DIRECT'; }";
+
+/* "ppid": the evaluator's parent as an address; "die": SIGTERM. */
+static int
+test_resolve(const char *host, int family, char *out, size_t outlen)
+{
+	(void)family;
+	if (strcmp(host, "die") == 0)
+		kill(getpid(), SIGTERM);
+	if (strcmp(host, "ppid") != 0)
+		return -1;
+	snprintf(out, outlen, "%ld", (long)getppid());
+	return 0;
+}
 
 static void
 job(struct pac_job *j, const char *script, int64_t deadline)
@@ -50,6 +75,7 @@ job(struct pac_job *j, const char *script, int64_t deadline)
 	j->url = "https://h.test:22/";
 	j->host = "h.test";
 	j->deadline = deadline;
+	j->resolve = test_resolve;
 }
 
 /* No child of this process is left, running or a zombie. */
@@ -65,14 +91,15 @@ wait_read(struct pac_child *pc, int ms, enum pac_rc *rc, char *out,
     size_t outlen)
 {
 	int64_t until = now_ms() + ms, left;
-	struct pollfd p;
+	struct pollfd p[2];
 
 	while (!pac_read(pc, rc, out, outlen)) {
 		if ((left = until - now_ms()) <= 0)
 			return 0;
-		p.fd = pc->fd;
-		p.events = POLLIN;
-		poll(&p, 1, (int)left);
+		p[0].fd = pc->fd;
+		p[1].fd = pac_server_fd(pc);	/* the server's end */
+		p[0].events = p[1].events = POLLIN;
+		poll(p, p[1].fd != -1 ? 2 : 1, (int)left);
 	}
 	return 1;
 }
@@ -312,12 +339,71 @@ test_two_runs(const char *dir)
 	unlink(path);
 }
 
+/* Whether fd reads EOF within ms: nobody else holds its peer. */
+static int
+eof_within(int fd, int ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	char c;
+
+	return poll(&p, 1, ms) == 1 && read(fd, &c, 1) == 0;
+}
+
+/*
+ * The processes whose parent is pid (zombies too), from /proc: -1 where
+ * there is none to read.
+ */
+static int
+children_of(pid_t pid)
+{
+	char path[300], buf[512], *p, *end;
+	struct dirent *e;
+	DIR *d;
+	FILE *f;
+	size_t n;
+	int count = 0;
+
+	if ((d = opendir("/proc")) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		/* "pid (comm) S ppid ...": comm may hold anything. */
+		if ((p = strrchr(buf, ')')) == NULL || strlen(p) < 4)
+			continue;
+		if (strtol(p + 4, &end, 10) == (long)pid && *end == ' ')
+			count++;
+	}
+	closedir(d);
+	return count;
+}
+
+/* Whether the server has no child left within SETTLE_MS (1 where
+ * /proc cannot tell). */
+static int
+server_settled(void)
+{
+	int64_t until = now_ms() + SETTLE_MS;
+	int n;
+
+	while ((n = children_of(pac_server_pid())) > 0 && now_ms() < until)
+		poll(NULL, 0, 10);
+	return n <= 0;
+}
+
 /*
  * An endless PAC under pac_run: each step returns at once, the run ends
- * with EXIT_PAC at its deadline, and the child is gone.
+ * with EXIT_PAC at its deadline, and the child is gone.  Served: the
+ * steps wait on the server's end too, which reaps the child.
  */
 static void
-test_run_timeout(const char *dir)
+test_run_timeout(const char *dir, int served)
 {
 	struct tunnel_cfg c;
 	struct waitset ws;
@@ -341,7 +427,7 @@ test_run_timeout(const char *dir)
 		if (now_ms() - step > slowest)
 			slowest = now_ms() - step;
 		steps++;
-		waits = waits && ws.n == 1 && ws.until > 0 &&
+		waits = waits && ws.n == (served ? 2U : 1U) && ws.until > 0 &&
 		    ws.until <= t0 + 400 + 5;
 		waitset_poll(&ws);
 	}
@@ -352,7 +438,8 @@ test_run_timeout(const char *dir)
 	ok(now_ms() - t0 >= 400 && now_ms() - t0 < 3000, "timeout: at the "
 	    "deadline");
 	pac_run_end(r);
-	ok(no_child(), "timeout: no evaluator left");
+	ok(served ? server_settled() : no_child(), "timeout: no evaluator "
+	    "left");
 	ok(s.fd == -1, "timeout: no stream");
 	unlink(path);
 }
@@ -436,6 +523,145 @@ test_memo(void)
 	ok(no_child(), "memo: no evaluator left");
 }
 
+/* A stdio run forks from itself: its child closes what it inherited. */
+static void
+test_direct_fds(void)
+{
+	char out[PAC_ANSWER_MAX];
+	struct pac_child pc;
+	struct pac_job j;
+	int sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1) {
+		ok(0, "socketpair");
+		return;
+	}
+	job(&j, endless, now_ms() + 10000);
+	is_int(pac_start(&pc, &j, 0, out, sizeof(out)), PAC_OK,
+	    "direct: started");
+	close(sp[0]);
+	ok(eof_within(sp[1], EOF_WAIT_MS), "direct: the child holds none "
+	    "of the caller's descriptors");
+	close(sp[1]);
+	pac_stop(&pc);
+	ok(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD,
+	    "direct: reaped");
+}
+
+static void
+test_served(void)
+{
+	char out[PAC_ANSWER_MAX], want[64];
+	struct pac_child pc;
+	struct pac_job j;
+	enum pac_rc rc = PAC_OK;
+	int sp[2];
+
+	job(&j, parent, now_ms() + 10000);
+	is_int(pac_start(&pc, &j, 1, out, sizeof(out)), PAC_OK,
+	    "served: started");
+	ok(pc.pid == 0 && pc.job != 0, "served: the server's child");
+	ok(!wait_read(&pc, 300, &rc, out, sizeof(out)),
+	    "served: held until the go-ahead");
+	pac_go(&pc);
+	ok(wait_read(&pc, 10000, &rc, out, sizeof(out)), "served: answered");
+	is_int(rc, PAC_OK, "served: PAC_OK");
+	snprintf(want, sizeof(want), "PROXY %ld:1", (long)pac_server_pid());
+	is_str(out, want, "served: its parent is the server");
+	ok(pac_server_pid() != getpid(), "served: not this process");
+	pac_stop(&pc);
+
+	/* The endless PAC runs on; the socket's peer is at EOF at once. */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1) {
+		ok(0, "socketpair");
+		return;
+	}
+	job(&j, endless, now_ms() + 300);
+	is_int(pac_start(&pc, &j, 0, out, sizeof(out)), PAC_OK,
+	    "served endless: started");
+	close(sp[0]);
+	ok(eof_within(sp[1], EOF_WAIT_MS), "served endless: the child holds "
+	    "none of the caller's descriptors");
+	close(sp[1]);
+	ok(!wait_read(&pc, 300, &rc, out, sizeof(out)),
+	    "served endless: no answer by its deadline");
+	is_int(pac_expire(&pc, out, sizeof(out)), PAC_TIMEOUT,
+	    "served endless: PAC_TIMEOUT");
+	is_str(out, "did not finish in time (-t)", "served endless: the "
+	    "reason");
+	ok(pc.job == 0 && pc.fd == -1, "served endless: stopped");
+	ok(server_settled(), "served endless: killed and reaped by the "
+	    "server");
+}
+
+/* Deaths the server tells of in its trailer, and errors as before. */
+static void
+test_served_errors(void)
+{
+	char out[PAC_ANSWER_MAX];
+	struct pac_child pc;
+	struct pac_job j;
+	enum pac_rc rc = PAC_OK;
+
+	job(&j, suicide, now_ms() + 10000);
+	pac_start(&pc, &j, 0, out, sizeof(out));
+	ok(wait_read(&pc, 10000, &rc, out, sizeof(out)), "killed: told");
+	is_int(rc, PAC_CRASH, "killed: PAC_CRASH");
+	is_str(out, "the evaluator died of signal 15", "killed: the reason, "
+	    "from the server");
+	pac_stop(&pc);
+
+	job(&j, "function (", now_ms() + 10000);
+	pac_start(&pc, &j, 1, out, sizeof(out));
+	pac_go(&pc);
+	ok(wait_read(&pc, 10000, &rc, out, sizeof(out)), "syntax error: "
+	    "answered");
+	is_int(rc, PAC_SYNTAX, "syntax error: PAC_SYNTAX");
+	pac_stop(&pc);
+	ok(server_settled(), "errors: no zombie in the server");
+}
+
+/* The server killed under an evaluation: told at once, another one. */
+static void
+test_server_death(void)
+{
+	char out[PAC_ANSWER_MAX], want[64];
+	struct pac_child pc;
+	struct pac_job j;
+	enum pac_rc rc = PAC_OK;
+	pid_t old = pac_server_pid();
+	int64_t t0;
+
+	job(&j, endless, now_ms() + 10000);
+	is_int(pac_start(&pc, &j, 0, out, sizeof(out)), PAC_OK,
+	    "server death: started");
+	/* Its child runs (and holds the answer's pipe) before the kill. */
+	t0 = now_ms();
+	while (children_of(old) == 0 && now_ms() - t0 < SETTLE_MS)
+		poll(NULL, 0, 10);
+	kill(old, SIGKILL);
+	t0 = now_ms();
+	ok(wait_read(&pc, 5000, &rc, out, sizeof(out)), "server death: told");
+	ok(now_ms() - t0 < 500, "server death: at once, not when the "
+	    "orphaned child ends");
+	is_int(rc, PAC_CRASH, "server death: PAC_CRASH");
+	is_str(out, "the PAC evaluator server ended (signal 9)",
+	    "server death: the reason");
+	pac_stop(&pc);
+	ok(waitpid(old, NULL, WNOHANG) == -1 && errno == ECHILD,
+	    "server death: reaped");
+
+	job(&j, parent, now_ms() + 10000);
+	is_int(pac_start(&pc, &j, 0, out, sizeof(out)), PAC_OK,
+	    "restart: started");
+	ok(pac_server_pid() > 0 && pac_server_pid() != old,
+	    "restart: another server");
+	ok(wait_read(&pc, 10000, &rc, out, sizeof(out)), "restart: answered");
+	snprintf(want, sizeof(want), "PROXY %ld:1", (long)pac_server_pid());
+	is_str(out, want, "restart: from the new server");
+	pac_stop(&pc);
+}
+
 int
 main(void)
 {
@@ -461,8 +687,19 @@ main(void)
 	setenv("XDG_CACHE_HOME", dir, 1);
 	setenv("XDG_RUNTIME_DIR", dir, 1);
 	test_two_runs(dir);
-	test_run_timeout(dir);
+	test_run_timeout(dir, 0);
 	test_memo();
+	test_direct_fds();
+	is_int(pac_server_open(NULL, NULL, out, sizeof(out)), 0,
+	    "server: started");
+	ok(pac_server_pid() > 0, "server: runs");
+	test_served();
+	test_served_errors();
+	test_run_timeout(dir, 1);
+	test_server_death();
+	pac_server_close();
+	ok(pac_server_pid() == 0, "close: no server");
+	ok(no_child(), "close: no child left here");
 	remove_dir(dir);
 	return done_testing();
 }
