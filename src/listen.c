@@ -1024,8 +1024,14 @@ listen_run(struct listen_cfg *lc, struct tunnel_cfg *tc,
 	int rc;
 
 	memset(&L, 0, sizeof(L));
-	if ((L.lfd = open_listener(lc, &rc)) == -1)
+	/* Before any credential, tunnel or thread exists: the PAC
+	 * evaluators are forked from this clean copy, not from the loop. */
+	if (lc->pac != NULL)
+		pac_server_start(tc);
+	if ((L.lfd = open_listener(lc, &rc)) == -1) {
+		pac_server_stop();
 		return rc;
+	}
 	resolve_creds(tc, co);
 	L.max = fit_fd_limit(lc->max_tunnels);
 	if ((L.conn = calloc(L.max, sizeof(*L.conn))) == NULL ||
@@ -1035,6 +1041,7 @@ listen_run(struct listen_cfg *lc, struct tunnel_cfg *tc,
 		free(L.conn);
 		free(L.pfd);
 		close(L.lfd);
+		pac_server_stop();
 		return EXIT_IO;
 	}
 	set_signals(on_signal);
@@ -1048,6 +1055,7 @@ listen_run(struct listen_cfg *lc, struct tunnel_cfg *tc,
 	while (L.n > 0)
 		loop_drop(&L, L.n - 1);
 	cred_forget_all();
+	pac_server_stop();
 	log_trace(1, "listener stopped");
 	set_signals(SIG_DFL);
 	close(sigpipe_fds[0]);

@@ -477,7 +477,7 @@ listen_pac() {
 }
 
 @test "local proxy with a PAC: the proxy chosen per target, failover past a dead one" {
-	local dead
+	local dead i
 	dead=$(closed_port)
 	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
 	mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
@@ -494,8 +494,18 @@ listen_pac() {
 	wait_grep "$SQUID_LOG" "TCP_TUNNEL/200 .*CONNECT 127.0.0.1:$ECHO_PORT "
 	wait_grep "$LERR" "tunnel 127.0.0.1:[0-9]+ -> 127.0.0.1:$ECHO_PORT via 127.0.0.1:$SQUID_PORT \(PAC\): "
 	wait_grep "$LERR" "tunnel 127.0.0.1:[0-9]+ -> localhost:$ECHO_PORT via 127.0.0.1:$TINYPROXY_PORT \(PAC\): "
-	# No evaluator is left behind.
-	[ -z "$(ps -o pid= --ppid "$LPID")" ] || fail "children: $(ps -o pid=,args= --ppid "$LPID")"
+	# One child, the evaluators' clean server, and no evaluator left.
+	local srv
+	srv=$(ps -o pid= --ppid "$LPID" | tr -d ' ')
+	[ "$(wc -w <<<"$srv")" -eq 1 ] || fail "children: $(ps -o pid=,args= --ppid "$LPID")"
+	# An evaluator exits once it has answered: all are gone soon.
+	for ((i = 0; i < 100; i++)); do
+		[ -z "$(ps -o pid= --ppid "$srv")" ] && break
+		sleep 0.1
+	done
+	[ -z "$(ps -o pid= --ppid "$srv")" ] || fail "evaluators left: $(ps -o pid=,args= --ppid "$srv")"
+	# The server holds no tunnel's descriptor: stdio and its socket.
+	assert_equal "$(ls "/proc/$srv/fd" | wc -l)" 4
 }
 
 @test "forwarding with a PAC: 20 tunnels at once; a PAC that throws is a 502 with its reason" {
