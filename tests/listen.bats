@@ -7,6 +7,10 @@
 load helpers
 load lib/tls
 
+setup() {
+	LWRAP=()
+}
+
 setup_file() {
 	require_postern
 	start_squid
@@ -15,13 +19,15 @@ setup_file() {
 }
 
 # start_listener [POSTERN-OPTION…] -- LISTEN-ARGS…: postern -L on a free
-# port; LPORT is the port, LPID the listener's PID, LERR its stderr.
+# port; LPORT is the port, LPID the listener's PID, LERR its stderr.  With
+# LWRAP set (an array), postern runs under that command, which must exec
+# it (prlimit, env).
 start_listener() {
 	local dir=$BATS_TEST_TMPDIR attempt
 	LERR=$dir/listener.err
 	for ((attempt = 0; attempt < 5; attempt++)); do
 		LPORT=$(free_port)
-		spawn "$LERR" "$POSTERN" -L "127.0.0.1:$LPORT" "$@"
+		spawn "$LERR" "${LWRAP[@]}" "$POSTERN" -L "127.0.0.1:$LPORT" "$@"
 		LPID=$SPAWNED_PID
 		wait_port 127.0.0.1 "$LPORT" "$LPID" 20 && return 0
 		stop_pid "$LPID"
@@ -230,36 +236,21 @@ squid_tunnels() {
 }
 
 @test "a low open-file limit: fewer tunnels at once, said at start, and every one served" {
-	local i
-	LERR=$BATS_TEST_TMPDIR/listener.err
-	for ((i = 0; i < 5; i++)); do
-		LPORT=$(free_port)
-		spawn "$LERR" prlimit --nofile=100:100 "$POSTERN" -L "127.0.0.1:$LPORT" \
-		    -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
-		LPID=$SPAWNED_PID
-		wait_port 127.0.0.1 "$LPORT" "$LPID" 20 && break
-		stop_pid "$LPID"
-	done
+	LWRAP=(prlimit --nofile=100:100)
+	start_listener -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
 	wait_grep "$LERR" "^postern: listener: 100 open files \(ulimit -n\) allow 6 tunnels at once, not 256: more wait for one to end$"
 	run -0 echoes "$LPORT" --count 40 --parallel 40 --size 20000
 	assert_equal "$(grep -c '^ok$' <<<"$output")" 40
 }
 
 @test "accept() out of descriptors with no tunnel open: the listener tries again" {
-	local shim=$BATS_TEST_TMPDIR/accept_emfile.so i
+	local shim=$BATS_TEST_TMPDIR/accept_emfile.so
 	cc -shared -fPIC -o "$shim" "$LIB/accept_emfile.c" -ldl 2>/dev/null ||
 	    skip "cannot build an LD_PRELOAD shim here"
-	LERR=$BATS_TEST_TMPDIR/listener.err
-	for ((i = 0; i < 5; i++)); do
-		LPORT=$(free_port)
-		LD_PRELOAD=$shim ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-		    spawn "$LERR" "$POSTERN" -L "127.0.0.1:$LPORT" \
-		    -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
-		LPID=$SPAWNED_PID
-		# The probe's connection meets the failing accept().
-		wait_port 127.0.0.1 "$LPORT" "$LPID" 20 && break
-		stop_pid "$LPID"
-	done
+	# start_listener's probe connection meets the failing accept().
+	LWRAP=(env LD_PRELOAD="$shim"
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+	start_listener -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
 	wait_grep "$LERR" "accept: Too many open files: waiting for a tunnel to end"
 	run -0 timeout 20 "$PY" "$LIB/echoclient.py" "$LPORT" --count 3
 	assert_equal "$output" "ok"$'\n'"ok"$'\n'"ok"
@@ -267,18 +258,9 @@ squid_tunnels() {
 
 @test "--idle-timeout: an idle tunnel is closed, and the listener says why" {
 	start_listener --idle-timeout 1 -x "127.0.0.1:$SQUID_PORT" 127.0.0.1 "$ECHO_PORT"
-	run -0 timeout 30 "$PY" -c '
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"x")
-got = b""
-while True:
-    b = s.recv(100)
-    if not b:
-        break
-    got += b
-print(got.decode())' "$LPORT"
-	assert_equal "$output" "x"
+	# One byte there and back, then the tunnel idles until it is closed.
+	connect_req "$LPORT" x
+	assert_equal "$REPLY" "x"
 	wait_grep "$LERR" "^postern: no traffic for 1 s: closing the tunnel \(--idle-timeout\)$"
 	_alive "$LPID" || fail "the listener ended"
 }
