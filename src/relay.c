@@ -728,11 +728,12 @@ relay_free(struct relay *r)
 }
 
 /*
- * The plan, put into ws: the slots' descriptors, or none at all when the
- * next pass needs no poll() (the caller steps again at once).
+ * The next pass planned into the relay's own slots: RELAY_AGAIN with
+ * *timeout for poll() and *skip set when the pass needs no poll(), or
+ * the exit status once the relay is over.
  */
-int
-relay_plan(struct relay *r, struct waitset *ws)
+static int
+next_pass(struct relay *r, int *timeout, int *skip)
 {
 	const int fds[S_COUNT] = { r->up.in_fd, r->net->fd, r->net->fd,
 	    r->down.out_fd };
@@ -756,26 +757,18 @@ relay_plan(struct relay *r, struct waitset *ws)
 	}
 	r->pull_now[0] = p.pull_now[0];
 	r->pull_now[1] = p.pull_now[1];
-	waitset_clear(ws);
-	ws->until = p.timeout < 0 ? -1 : now_ms() + p.timeout;
-	if (p.skip_poll) {
-		r->passes_unpolled++;
-		return RELAY_AGAIN;
-	}
-	r->passes_unpolled = 0;
-	memcpy(ws->fd, r->pfd, sizeof(r->pfd));
-	ws->n = S_COUNT;
+	r->passes_unpolled = p.skip_poll ? r->passes_unpolled + 1 : 0;
+	*timeout = p.timeout;
+	*skip = p.skip_poll;
 	return RELAY_AGAIN;
 }
 
-int
-relay_step(struct relay *r, const struct waitset *ws)
+/* One pass over the revents in r->pfd: RELAY_AGAIN, or the status. */
+static int
+take_pass(struct relay *r)
 {
-	int rc, i;
+	int rc;
 
-	if (ws->n == S_COUNT)
-		for (i = 0; i < S_COUNT; i++)
-			r->pfd[i].revents = ws->fd[i].revents;
 	if ((rc = step(r, &r->up, r->pull_now[0], r->pfd)) != 0 ||
 	    (rc = pass_end_on(r, r->pfd)) != 0 ||
 	    (rc = step(r, &r->down, r->pull_now[1], r->pfd)) != 0)
@@ -783,22 +776,60 @@ relay_step(struct relay *r, const struct waitset *ws)
 	return RELAY_AGAIN;
 }
 
+/*
+ * The plan, put into ws for a caller that waits for many things at once:
+ * the slots' descriptors, or none at all when the next pass needs no
+ * poll() (the caller steps again at once).
+ */
+int
+relay_plan(struct relay *r, struct waitset *ws)
+{
+	int rc, timeout, skip;
+
+	waitset_clear(ws);
+	if ((rc = next_pass(r, &timeout, &skip)) != RELAY_AGAIN)
+		return rc;
+	ws->until = timeout < 0 ? -1 : now_ms() + timeout;
+	if (!skip) {
+		memcpy(ws->fd, r->pfd, sizeof(r->pfd));
+		ws->n = S_COUNT;
+	}
+	return RELAY_AGAIN;
+}
+
+int
+relay_step(struct relay *r, const struct waitset *ws)
+{
+	int i;
+
+	if (ws->n == S_COUNT)
+		for (i = 0; i < S_COUNT; i++)
+			r->pfd[i].revents = ws->fd[i].revents;
+	return take_pass(r);
+}
+
+/* One relay alone polls its own slots, with the plan's timeout as it is:
+ * no waitset to fill, no clock to read on each pass. */
 int
 relay_run(struct stream *net, const struct relay_cfg *c)
 {
-	struct waitset ws;
 	struct relay *r;
-	int rc;
+	int rc, timeout, skip, n;
 
 	if ((r = relay_new(net, c)) == NULL)
 		return EXIT_IO;
-	while ((rc = relay_plan(r, &ws)) == RELAY_AGAIN) {
-		if (ws.n > 0 && waitset_poll(&ws) == -1) {
-			log_error("poll: %s", strerror(errno));
-			rc = EXIT_IO;
-			break;
+	while ((rc = next_pass(r, &timeout, &skip)) == RELAY_AGAIN) {
+		if (!skip) {
+			do
+				n = poll(r->pfd, S_COUNT, timeout);
+			while (n == -1 && errno == EINTR);
+			if (n == -1) {
+				log_error("poll: %s", strerror(errno));
+				rc = EXIT_IO;
+				break;
+			}
 		}
-		if ((rc = relay_step(r, &ws)) != RELAY_AGAIN)
+		if ((rc = take_pass(r)) != RELAY_AGAIN)
 			break;
 	}
 	relay_free(r);

@@ -49,15 +49,3 @@ waitset_poll(struct waitset *ws)
 	while (n == -1 && errno == EINTR);
 	return n;
 }
-
-int
-waitset_ready(const struct waitset *ws, int fd)
-{
-	size_t i;
-
-	for (i = 0; i < ws->n; i++)
-		if (ws->fd[i].fd == fd && (ws->fd[i].revents &
-		    (ws->fd[i].events | POLLERR | POLLHUP | POLLNVAL)) != 0)
-			return 1;
-	return 0;
-}

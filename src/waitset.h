@@ -28,7 +28,5 @@ int	waitset_add(struct waitset *, int fd, short events);
 int	waitset_timeout(const struct waitset *);
 /* poll() the set once, through EINTR: its result. */
 int	waitset_poll(struct waitset *);
-/* Whether fd's entry in the set has events (or an error) to report. */
-int	waitset_ready(const struct waitset *, int fd);
 
 #endif
