@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,22 +66,6 @@ struct pac_run {
 	struct proxy		 p;		/* its proxy */
 };
 
-/* --check: one line of the report (tunnel_cfg.report). */
-__attribute__((format(printf, 2, 3)))
-static void
-pnote(const struct tunnel_cfg *c, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	if (c->report == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	c->report->line(c->report->arg, line);
-}
-
 /* FindProxyForURL's url: https://HOST[:PORT]/, [v6] in brackets. */
 static void
 pac_url(const struct target *t, char *url, size_t len)
@@ -117,19 +100,21 @@ revalidated(const char *name, const struct tunnel_cfg *c, int rc,
 {
 	*use_cache = 0;
 	if (rc == 200) {
-		pnote(c, "PAC %s: fetched (200)", name);
+		tunnel_note(c, "PAC %s: fetched (200)", name);
 		pac_cache_store(name, pac, &k->v);
 		return 0;
 	}
 	if (rc == 304 && k->have) {
 		log_trace(1, "PAC %s: not modified: the cached copy", name);
-		pnote(c, "PAC %s: not modified (304): the cached copy", name);
+		tunnel_note(c, "PAC %s: not modified (304): the cached copy",
+		    name);
 		pac_cache_touch(name);
 	} else if (k->have && k->age >= 0 && k->age <= PAC_CACHE_MAX_AGE) {
 		log_trace(1, "PAC %s: cannot fetch: %s; using the copy cached "
 		    "%lld minutes ago", name, err, (long long)(k->age / 60));
-		pnote(c, "PAC %s: cannot fetch: %s; using the copy cached %lld "
-		    "minutes ago", name, err, (long long)(k->age / 60));
+		tunnel_note(c, "PAC %s: cannot fetch: %s; using the copy "
+		    "cached %lld minutes ago", name, err,
+		    (long long)(k->age / 60));
 	} else {
 		if (rc == 304)
 			snprintf(err, errlen, "304 Not Modified, and no cached "
@@ -179,7 +164,7 @@ fetch(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 	int64_t confirmed = 0;
 	int rc;
 
-	pnote(c, "PAC %s: fetching", name);
+	tunnel_note(c, "PAC %s: fetching", name);
 	k->have = pac_cache_load(name, &k->body, &k->v, &confirmed) == 0;
 	k->age = (int64_t)time(NULL) - confirmed;
 	j->script = k->body.data != NULL ? k->body.data : "";
@@ -212,7 +197,7 @@ start_eval(const char *name, const struct tunnel_cfg *c, int64_t deadline,
 	buf_init(&k.body, PAC_MAX);
 	buf_init(&pac, PAC_MAX);
 	if (!pac_is_remote(name)) {
-		pnote(c, "PAC %s: reading the file", name);
+		tunnel_note(c, "PAC %s: reading the file", name);
 		if (pac_fetch(name, c->tls, NULL, deadline, &pac, err,
 		    errlen) == -1)
 			goto out;
@@ -333,8 +318,8 @@ order_entries(const struct tunnel_cfg *c, struct pac_entry *e, size_t n,
 				log_trace(1, "PAC: %s could not be reached %lld s "
 				    "ago: trying it last", key,
 				    (long long)(now - d[k].when));
-				pnote(c, "PAC: %s could not be reached %lld s "
-				    "ago: trying it last", key,
+				tunnel_note(c, "PAC: %s could not be reached "
+				    "%lld s ago: trying it last", key,
 				    (long long)(now - d[k].when));
 				was[i] = 1;
 				break;
@@ -372,18 +357,18 @@ answered(struct pac_run *r, enum pac_rc prc, char *ans)
 	size_t i, bad;
 
 	if (prc != PAC_OK) {
-		pnote(c, "failed: PAC %s: %s", r->name, ans);
+		tunnel_note(c, "failed: PAC %s: %s", r->name, ans);
 		log_error("PAC %s: %s", r->name, ans);
 		return EXIT_PAC;
 	}
 	log_trace(1, "PAC %s: \"%s\"", r->name, show_text(shown,
 	    sizeof(shown), ans, strlen(ans)));
-	pnote(c, "PAC: FindProxyForURL(\"%s\", \"%s\") = \"%s\"", r->url,
-	    c->target.host, shown);
+	tunnel_note(c, "PAC: FindProxyForURL(\"%s\", \"%s\") = \"%s\"",
+	    r->url, c->target.host, shown);
 	rrc = pacres_parse(ans, strlen(ans), r->e, PAC_ENTRIES_MAX, &r->n,
 	    &bad);
 	if (rrc != PACRES_OK) {
-		pnote(c, "failed: PAC %s: unusable answer: %s", r->name,
+		tunnel_note(c, "failed: PAC %s: unusable answer: %s", r->name,
 		    pacres_strerror(rrc));
 		log_error("PAC %s: unusable answer \"%s\": %s", r->name,
 		    show_text(shown, sizeof(shown), ans, strlen(ans)),
@@ -441,14 +426,14 @@ next_entry(struct pac_run *r, int *rc)
 			break;
 		log_trace(1, "PAC: skipping SOCKS %s: postern speaks HTTP "
 		    "CONNECT only", r->auth);
-		pnote(r->c, "PAC: skipping SOCKS %s: postern speaks HTTP "
+		tunnel_note(r->c, "PAC: skipping SOCKS %s: postern speaks HTTP "
 		    "CONNECT only", r->auth);
 	}
 	if (r->i == r->n || e == NULL)
 		return -1;
 	if ((left = r->deadline - now_ms()) < 1)
 		left = 1;
-	pnote(r->c, "PAC: trying %s%s%s", e->kind == PAC_DIRECT ? "" :
+	tunnel_note(r->c, "PAC: trying %s%s%s", e->kind == PAC_DIRECT ? "" :
 	    pac_kind_name(e->kind), e->kind == PAC_DIRECT ? "" : " ",
 	    r->auth);
 	r->tc = *r->c;
@@ -485,8 +470,8 @@ entry_done(struct pac_run *r, int rc)
 	if (rc != EXIT_CONNECT)
 		return rc;
 	log_trace(1, "PAC: %s: %s; trying the next entry", r->auth, r->why);
-	pnote(r->c, "PAC: %s could not be reached; trying the next entry",
-	    r->auth);
+	tunnel_note(r->c, "PAC: %s could not be reached; trying the next "
+	    "entry", r->auth);
 	r->used += (size_t)snprintf(r->failed + r->used, room, "%s%s%s%s (%s)",
 	    r->used ? "; " : "", e->kind == PAC_DIRECT ? "" :
 	    pac_kind_name(e->kind), e->kind == PAC_DIRECT ? "" : " ", r->auth,
@@ -515,8 +500,8 @@ step_entries(struct pac_run *r, struct waitset *ws)
 		if ((rc = entry_done(r, rc)) != -1)
 			return rc;
 	}
-	pnote(r->c, "failed: no entry of the PAC %s could be reached: %s",
-	    r->name, r->failed);
+	tunnel_note(r->c, "failed: no entry of the PAC %s could be reached: "
+	    "%s", r->name, r->failed);
 	log_error("no entry of the PAC %s could be reached: %s", r->name,
 	    r->failed);
 	return EXIT_CONNECT;
@@ -567,12 +552,12 @@ pac_run_begin(const char *name, const struct tunnel_cfg *c, struct stream *s,
 		return r;
 	}
 	if (src == 1) {
-		pnote(c, "failed: PAC %s: cannot fetch: %s", name, err);
+		tunnel_note(c, "failed: PAC %s: cannot fetch: %s", name, err);
 		log_error("PAC %s: cannot fetch: %s", name, err);
 	} else {
 		log_trace(1, "PAC %s: FindProxyForURL(\"%s\", \"%s\")", name,
 		    r->url, c->target.host);
-		pnote(c, "failed: PAC %s: %s", name, err);
+		tunnel_note(c, "failed: PAC %s: %s", name, err);
 		log_error("PAC %s: %s", name, err);
 	}
 	free(r);

@@ -77,21 +77,37 @@ struct tunnel {
 	const char		*body_why;
 };
 
+static void
+report_v(const struct tunnel_cfg *c, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	if (c->report == NULL)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	c->report->line(c->report->arg, line);
+}
+
+void
+tunnel_note(const struct tunnel_cfg *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report_v(c, fmt, ap);
+	va_end(ap);
+}
+
 /* --check: one line of the report. */
 __attribute__((format(printf, 2, 3)))
 static void
 note(struct tunnel *t, const char *fmt, ...)
 {
-	const struct tunnel_report *r = t->cfg->report;
-	char line[1024];
 	va_list ap;
 
-	if (r == NULL)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	report_v(t->cfg, fmt, ap);
 	va_end(ap);
-	r->line(r->arg, line);
 }
 
 /* Milliseconds since the step began, and the next one begins now. */

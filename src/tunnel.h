@@ -52,6 +52,10 @@ struct tunnel_cfg {
  */
 int	tunnel_open(const struct tunnel_cfg *, struct stream *s);
 
+/* --check: one line of c's report (nothing without one). */
+void	tunnel_note(const struct tunnel_cfg *c, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 /*
  * tunnel_open() in steps that never block, for the listener's one loop
  * over many tunnels.  tunnel_begin() returns the handshake, or NULL with
