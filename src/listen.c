@@ -479,7 +479,7 @@ reply_ok(struct conn *k)
 	k->out_ok = 1;
 	k->status = 200;
 	k->state = C_REPLY;
-	k->until = k->start + k->tc.timeout_ms;
+	k->until = now_ms() + k->tc.timeout_ms;
 }
 
 /* What the client of the local proxy is told when the tunnel failed. */
