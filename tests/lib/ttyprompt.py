@@ -54,7 +54,12 @@ def leader(slave, command, report):
             os.execvp(command[0], command)
         finally:
             os._exit(127)
-    os.setpgid(pid, pid)
+    # Both sides set the group, as shells do, so that neither waits for
+    # the other; the child may have done it and exec'd already (EACCES).
+    try:
+        os.setpgid(pid, pid)
+    except PermissionError:
+        pass
     # The job is the foreground: its reads and mode changes are allowed.
     signal.signal(signal.SIGTTOU, signal.SIG_IGN)
     os.tcsetpgrp(slave, pid)
