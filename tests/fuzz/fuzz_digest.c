@@ -99,7 +99,11 @@ param(const struct challenge *c, const char *name)
 	return NULL;
 }
 
-/* Is tok an element of the comma list (OWS around elements)? */
+/*
+ * Is tok an element of the comma list (OWS around elements)?  As for
+ * every list postern reads, an element ends at its parameters: "auth;x"
+ * is auth.
+ */
 static int
 in_list(const char *list, const char *tok)
 {
@@ -111,9 +115,11 @@ in_list(const char *list, const char *tok)
 			list++;
 		if (*list == '\0')
 			return 0;
-		for (e = list; *e != '\0' && *e != ','; e++)
+		for (e = list; *e != '\0' && *e != ',' && *e != ';'; e++)
 			;
 		len = (size_t)(e - list);
+		while (*e != '\0' && *e != ',')
+			e++;
 		while (len > 0 && (list[len - 1] == ' ' ||
 		    list[len - 1] == '\t'))
 			len--;
